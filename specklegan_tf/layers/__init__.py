@@ -1,0 +1,1 @@
+"""specklegan_tf.layers"""

@@ -1,1 +1,27 @@
-"""specklegan_tf.layers"""
+"""specklegan_tf.layers: the Keras layers of SpeckleGAN, usable in any Keras model.
+
+- :class:`SpeckleLayer`: learnable Fourier-optics speckle (the paper's Eq. 2), Cartesian or polar.
+- :class:`SPADE`: mask-conditioned spatially-adaptive normalisation.
+- :class:`SPADEResidualBlock`, :class:`DownsamplingResidualBlock`, :class:`ResidualBlock`: residual blocks of the
+  generator, the discriminator and the U-Net.
+- :class:`ChannelAttention`, :class:`CartesianToPolar`, :class:`PolarToCartesian`: the speckle layer's parts.
+
+All are registered for ``.keras`` saving under the package name ``specklegan_tf``.
+"""
+
+from specklegan_tf.layers.attention import ChannelAttention
+from specklegan_tf.layers.blocks import DownsamplingResidualBlock, ResidualBlock, SPADEResidualBlock
+from specklegan_tf.layers.polar import CartesianToPolar, PolarToCartesian
+from specklegan_tf.layers.spade import SPADE
+from specklegan_tf.layers.speckle import SpeckleLayer
+
+__all__ = [
+    "SpeckleLayer",
+    "SPADE",
+    "SPADEResidualBlock",
+    "DownsamplingResidualBlock",
+    "ResidualBlock",
+    "ChannelAttention",
+    "CartesianToPolar",
+    "PolarToCartesian",
+]

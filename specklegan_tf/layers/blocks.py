@@ -1,0 +1,262 @@
+"""Residual blocks of the generator, the discriminator and the segmentation U-Net (He et al. 2016).
+
+- :class:`SPADEResidualBlock`: the generator's block, conditioned on the mask (Park et al. 2019).
+- :class:`DownsamplingResidualBlock`: the discriminator's block, halving the resolution with a stride-2 convolution
+  (the paper downsamples by strided convolutions, not pooling).
+- :class:`ResidualBlock`: a pre-activation residual unit for the U-Net encoder and decoder.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from specklegan_tf.layers.spade import SPADE, maybe_spectral_norm
+
+__all__ = ["SPADEResidualBlock", "DownsamplingResidualBlock", "ResidualBlock"]
+
+
+def _check_filters(filters) -> int:
+    if isinstance(filters, bool) or int(filters) != filters or filters < 1:
+        raise ValueError(f"`filters` must be a positive integer; received filters={filters!r}.")
+    return int(filters)
+
+
+def _check_rank4(layer, shape, what: str = "inputs") -> tuple:
+    shape = tuple(shape)
+    if len(shape) != 4 or shape[-1] is None:
+        raise ValueError(
+            f"{layer.__class__.__name__} expects {what} of rank 4 (N, H, W, C) with known C; received shape {shape}."
+        )
+    return shape
+
+
+def _strided(size, stride: int):
+    return None if size is None else (size + stride - 1) // stride
+
+
+@keras.saving.register_keras_serializable(package="specklegan_tf")
+class SPADEResidualBlock(keras.layers.Layer):
+    """The SPADE ResNet block of Park et al. (2019), the generator's building block.
+
+    Main path: SPADE -> LeakyReLU(0.2) -> Conv3x3 -> SPADE -> LeakyReLU(0.2) -> Conv3x3, with
+    ``min(C_in, filters)`` channels in between as in Park et al. Shortcut: identity when ``C_in == filters``,
+    else a learned SPADE -> Conv1x1 (no bias). No resampling inside: the generator upsamples between blocks
+    with nearest-neighbour interpolation.
+
+    Args:
+        filters: output channels.
+        hidden_channels: hidden filters of every SPADE's mask convolution (paper: 64).
+        spectral_norm: spectral normalisation on the block's convolutions (and on SPADE's), as in the paper.
+        **kwargs: base ``keras.layers.Layer`` arguments.
+
+    Call arguments:
+        inputs: ``[x, mask]``: ``x`` ``(N, H, W, C_in)``, ``mask`` one-hot ``(N, H', W', num_classes)`` at any
+            resolution.
+        training: batch statistics and spectral-norm power iteration when True.
+
+    Input shape: ``[(N, H, W, C_in), (N, H', W', num_classes)]``. Output shape: ``(N, H, W, filters)``.
+
+    Example:
+        >>> x = keras.ops.ones((2, 16, 16, 64)); mask = keras.ops.one_hot(keras.ops.zeros((2, 64, 64), "int32"), 3)
+        >>> SPADEResidualBlock(32)([x, mask]).shape
+        (2, 16, 16, 32)
+    """
+
+    def __init__(self, filters: int, hidden_channels: int = 64, spectral_norm: bool = True, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.filters = _check_filters(filters)
+        self.hidden_channels = int(hidden_channels)
+        self.spectral_norm = bool(spectral_norm)
+
+    def build(self, input_shape) -> None:
+        if not isinstance(input_shape, (list, tuple)) or len(input_shape) != 2 or isinstance(
+            input_shape[0], (int, type(None))
+        ):
+            raise ValueError(f"SPADEResidualBlock expects inputs [x, mask]; received input shape {input_shape}.")
+        x_shape = _check_rank4(self, input_shape[0], "x")
+        mask_shape = _check_rank4(self, input_shape[1], "mask")
+        in_channels = x_shape[-1]
+        middle = min(in_channels, self.filters)
+        self.learned_shortcut = in_channels != self.filters
+        sn = self.spectral_norm
+
+        def spade(name):
+            return SPADE(self.hidden_channels, spectral_norm=sn, name=name)
+
+        self.spade_0 = spade("spade_0")
+        self.conv_0 = maybe_spectral_norm(keras.layers.Conv2D(middle, 3, padding="same", name="conv_0"), sn)
+        self.spade_1 = spade("spade_1")
+        self.conv_1 = maybe_spectral_norm(keras.layers.Conv2D(self.filters, 3, padding="same", name="conv_1"), sn)
+        self.activation = keras.layers.LeakyReLU(0.2)
+        self.spade_0.build([x_shape, mask_shape])
+        self.conv_0.build(x_shape)
+        self.spade_1.build([(*x_shape[:3], middle), mask_shape])
+        self.conv_1.build((*x_shape[:3], middle))
+        if self.learned_shortcut:
+            self.spade_s = spade("spade_shortcut")
+            self.conv_s = maybe_spectral_norm(
+                keras.layers.Conv2D(self.filters, 1, use_bias=False, name="conv_shortcut"), sn
+            )
+            self.spade_s.build([x_shape, mask_shape])
+            self.conv_s.build(x_shape)
+
+    def call(self, inputs, training=None):
+        x, mask = inputs
+        h = self.conv_0(self.activation(self.spade_0([x, mask], training=training)))
+        h = self.conv_1(self.activation(self.spade_1([h, mask], training=training)))
+        shortcut = self.conv_s(self.spade_s([x, mask], training=training)) if self.learned_shortcut else x
+        return shortcut + h
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        x_shape = _check_rank4(self, input_shape[0], "x")
+        return (*x_shape[:3], self.filters)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "hidden_channels": self.hidden_channels,
+            "spectral_norm": self.spectral_norm,
+        }
+
+
+@keras.saving.register_keras_serializable(package="specklegan_tf")
+class DownsamplingResidualBlock(keras.layers.Layer):
+    """The discriminator's residual block: Conv3x3 -> BatchNorm -> LeakyReLU(0.2) -> Conv3x3 (stride 2).
+
+    Shortcut: Conv1x1 (stride 2 when downsampling) when the shape changes, identity otherwise. Batch normalisation
+    is synchronised across replicas under ``tf.distribute``.
+
+    Args:
+        filters: output channels.
+        downsample: halve height and width with the second convolution's stride of 2.
+        spectral_norm: spectral normalisation on the convolutions (the paper applies it to the discriminator).
+        normalization: use batch normalisation after the first convolution.
+        **kwargs: base ``keras.layers.Layer`` arguments.
+
+    Call arguments:
+        inputs: ``(N, H, W, C_in)``.
+        training: batch statistics and spectral-norm power iteration when True.
+
+    Input shape: ``(N, H, W, C_in)``. Output shape: ``(N, ceil(H/2), ceil(W/2), filters)`` when ``downsample``,
+    else ``(N, H, W, filters)``.
+
+    Example:
+        >>> DownsamplingResidualBlock(64)(keras.ops.ones((2, 32, 32, 3))).shape
+        (2, 16, 16, 64)
+    """
+
+    def __init__(
+        self, filters: int, downsample: bool = True, spectral_norm: bool = True, normalization: bool = True, **kwargs
+    ) -> None:
+        super().__init__(**kwargs)
+        self.filters = _check_filters(filters)
+        self.downsample = bool(downsample)
+        self.spectral_norm = bool(spectral_norm)
+        self.normalization = bool(normalization)
+
+    def build(self, input_shape) -> None:
+        shape = _check_rank4(self, input_shape)
+        stride = 2 if self.downsample else 1
+        sn = self.spectral_norm
+        self.conv_0 = maybe_spectral_norm(keras.layers.Conv2D(self.filters, 3, padding="same", name="conv_0"), sn)
+        self.norm = keras.layers.BatchNormalization(synchronized=True, name="norm") if self.normalization else None
+        self.activation = keras.layers.LeakyReLU(0.2)
+        self.conv_1 = maybe_spectral_norm(
+            keras.layers.Conv2D(self.filters, 3, strides=stride, padding="same", name="conv_1"), sn
+        )
+        hidden = (*shape[:3], self.filters)
+        self.conv_0.build(shape)
+        if self.norm is not None:
+            self.norm.build(hidden)
+        self.conv_1.build(hidden)
+        self.learned_shortcut = self.downsample or shape[-1] != self.filters
+        if self.learned_shortcut:
+            self.conv_s = maybe_spectral_norm(
+                keras.layers.Conv2D(self.filters, 1, strides=stride, padding="same", name="conv_shortcut"), sn
+            )
+            self.conv_s.build(shape)
+
+    def call(self, inputs, training=None):
+        h = self.conv_0(inputs)
+        if self.norm is not None:
+            h = self.norm(h, training=training)
+        h = self.conv_1(self.activation(h))
+        return h + (self.conv_s(inputs) if self.learned_shortcut else inputs)
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        shape = _check_rank4(self, input_shape)
+        if self.downsample:
+            return (shape[0], _strided(shape[1], 2), _strided(shape[2], 2), self.filters)
+        return (*shape[:3], self.filters)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "downsample": self.downsample,
+            "spectral_norm": self.spectral_norm,
+            "normalization": self.normalization,
+        }
+
+
+@keras.saving.register_keras_serializable(package="specklegan_tf")
+class ResidualBlock(keras.layers.Layer):
+    """Pre-activation residual unit (He et al. 2016, "Identity mappings"), for the U-Net.
+
+    Main path: BatchNorm -> ReLU -> Conv3x3 (``strides``) -> BatchNorm -> ReLU -> Conv3x3. Shortcut: identity, or a
+    Conv1x1 projection (``strides``) of the pre-activated input when the shape changes.
+
+    Args:
+        filters: output channels.
+        strides: stride of the first convolution (2 halves the resolution).
+        **kwargs: base ``keras.layers.Layer`` arguments.
+
+    Call arguments:
+        inputs: ``(N, H, W, C_in)``.
+        training: batch statistics when True.
+
+    Input shape: ``(N, H, W, C_in)``. Output shape: ``(N, ceil(H/strides), ceil(W/strides), filters)``.
+
+    Example:
+        >>> ResidualBlock(32, strides=2)(keras.ops.ones((2, 32, 32, 16))).shape
+        (2, 16, 16, 32)
+    """
+
+    def __init__(self, filters: int, strides: int = 1, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.filters = _check_filters(filters)
+        if isinstance(strides, bool) or int(strides) != strides or strides < 1:
+            raise ValueError(f"`strides` must be a positive integer; received strides={strides!r}.")
+        self.strides = int(strides)
+
+    def build(self, input_shape) -> None:
+        shape = _check_rank4(self, input_shape)
+        self.norm_0 = keras.layers.BatchNormalization(synchronized=True, name="norm_0")
+        self.conv_0 = keras.layers.Conv2D(self.filters, 3, strides=self.strides, padding="same", name="conv_0")
+        self.norm_1 = keras.layers.BatchNormalization(synchronized=True, name="norm_1")
+        self.conv_1 = keras.layers.Conv2D(self.filters, 3, padding="same", name="conv_1")
+        out_shape = self.compute_output_shape(shape)
+        self.norm_0.build(shape)
+        self.conv_0.build(shape)
+        self.norm_1.build(out_shape)
+        self.conv_1.build(out_shape)
+        self.projection = self.strides != 1 or shape[-1] != self.filters
+        if self.projection:
+            self.conv_s = keras.layers.Conv2D(
+                self.filters, 1, strides=self.strides, padding="same", use_bias=False, name="conv_shortcut"
+            )
+            self.conv_s.build(shape)
+
+    def call(self, inputs, training=None):
+        pre = keras.ops.relu(self.norm_0(inputs, training=training))
+        h = self.conv_0(pre)
+        h = self.conv_1(keras.ops.relu(self.norm_1(h, training=training)))
+        return h + (self.conv_s(pre) if self.projection else inputs)
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        shape = _check_rank4(self, input_shape)
+        return (shape[0], _strided(shape[1], self.strides), _strided(shape[2], self.strides), self.filters)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "filters": self.filters, "strides": self.strides}

@@ -1,0 +1,299 @@
+"""The speckle layer (paper, section "Speckle layer", Eq. 2).
+
+``I_sp = | IFFT2( FFT2(I * exp(j phi)) * rect_d ) |``: every feature map ``I`` is multiplied by a field of uniform
+random phases ``phi`` (the rough object of Fourier optics), low-pass filtered by a square window of edge length ``d``
+frequency bins (the lens aperture), and its magnitude taken. A small window means a coarse speckle grain. The edge
+lengths ``d_k`` of ``K`` windows are trainable, so the network learns the grain size of its data.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import tensorflow as tf
+import keras
+from keras import ops
+
+from specklegan_tf.layers.attention import ChannelAttention
+from specklegan_tf.layers.polar import CartesianToPolar, PolarToCartesian, polar_grid_shape
+
+__all__ = ["SpeckleLayer", "WindowSizeRange", "soft_window_1d", "EDGE_SOFTNESS"]
+
+# Slope of the sigmoid window edge, in bins: sigmoid(x / 0.25) rises from 10% to 90% over 4.4 * 0.25 = 1.1 bins,
+# i.e. an edge about one bin wide. Sharp enough to act like the paper's rect, soft enough to give d a gradient.
+EDGE_SOFTNESS = 0.25
+
+# Added under the square root of |u|^2 so that the gradient of the magnitude stays finite where u == 0 exactly.
+_MAGNITUDE_EPS = 1e-12
+
+
+def soft_window_1d(edge_length, size: int):
+    """One axis of the soft rect window in FFT order (zero frequency at index 0).
+
+    ``w(f) = sigmoid((edge_length / 2 - |f|) / EDGE_SOFTNESS)`` for the signed bin index
+    ``f = 0, 1, ..., -2, -1`` (NumPy's ``fftfreq(size) * size``). ``sum(w)`` is close to ``edge_length``.
+
+    Args:
+        edge_length: tensor ``(K,)``, edge lengths in bins of this axis.
+        size: number of bins of the axis.
+
+    Returns:
+        float32 tensor ``(K, size)``.
+    """
+    freq = np.abs(np.fft.fftfreq(size) * size).astype(np.float32)
+    half = ops.expand_dims(ops.cast(edge_length, "float32") / 2.0, -1)
+    return ops.sigmoid((half - ops.convert_to_tensor(freq)[None, :]) / EDGE_SOFTNESS)
+
+
+@keras.saving.register_keras_serializable(package="specklegan_tf")
+class WindowSizeRange(keras.constraints.Constraint):
+    """Keeps window edge lengths within ``[min_value, max_value]`` bins after every optimizer step."""
+
+    def __init__(self, min_value: float, max_value: float) -> None:
+        self.min_value = float(min_value)
+        self.max_value = float(max_value)
+
+    def __call__(self, w):
+        return ops.clip(w, self.min_value, self.max_value)
+
+    def get_config(self) -> dict:
+        return {"min_value": self.min_value, "max_value": self.max_value}
+
+
+@keras.saving.register_keras_serializable(package="specklegan_tf")
+class SpeckleLayer(keras.layers.Layer):
+    """Adds fully developed speckle of ``num_sizes`` learnable grain sizes to every feature map (Eq. 2).
+
+    For each input map ``I`` and each size ``k``: ``|IFFT2(FFT2(I * exp(j phi)) * rect_{d_k})| * s_k`` with phases
+    ``phi`` uniform in [0, 2 pi) per pixel, per sample and per map, drawn anew on every call (training and inference
+    alike). ``rect_{d_k}`` is a square window of edge length ``d_k`` bins centred on zero frequency, with sigmoid edges
+    about one bin wide (``EDGE_SOFTNESS``) so that ``d_k`` receives a gradient. The factor
+    ``s_k = sqrt(H * W / sum(rect_{d_k}^2))`` (computed from the actual soft window) makes the layer change texture,
+    not brightness: for a constant input ``a`` the mean of the squared output is ``a^2``, and the output amplitude is
+    Rayleigh distributed (mean/std = 1.91).
+
+    Window sizes: the trainable weight ``d`` (shape ``(num_sizes,)``) holds ``d_k`` in frequency bins along the
+    shorter spatial axis ``S = min(H, W)`` of the grid the speckle is applied on; along the other axis the edge is
+    scaled by its length, so the window is square in cycles per pixel and grains are round also on non-square maps.
+    ``d_k`` is initialised evenly spaced over ``window_init * S / reference_size`` (the paper: 28 to 48 bins for
+    256-pixel images), at least 1, and kept within ``[1, S]`` (a constraint after each optimizer step and a clip in
+    the forward pass). The grain size is about ``S / d_k`` pixels.
+
+    Output channel ``c * num_sizes + k`` holds input map ``c`` with grain size ``k``: the paper's "4 feature maps
+    each exhibit the same morphology but with different speckle sizes".
+
+    Args:
+        num_sizes: number of grain sizes ``K`` (paper: 4). Output channels: ``C * K``.
+        window_init: ``(low, high)`` window edge lengths in bins of a ``reference_size`` image,
+            ``0 < low <= high <= reference_size``.
+        reference_size: image size ``window_init`` refers to; the initial windows scale with ``S / reference_size``.
+        polar: apply speckle on a polar grid about the image centre and resample back (paper Fig. 2), so that grains
+            widen laterally with the distance from the centre as in IVUS. The polar grid has ``H`` radii (0 to the
+            corner distance) and ``W`` angles (see :mod:`specklegan_tf.layers.polar`); resampling is bilinear and
+            differentiable.
+        attention: weight the output maps with channel attention computed from the input maps (global sum pooling,
+            dense + ReLU, dense + sigmoid; :class:`~specklegan_tf.layers.ChannelAttention`).
+        seed: seed of the layer's ``keras.random.SeedGenerator``; the same seed reproduces the same phase sequence.
+        **kwargs: base ``keras.layers.Layer`` arguments (``name``, ``dtype``, ...).
+
+    Call arguments:
+        inputs: real feature maps ``(N, H, W, C)``, with known ``H``, ``W`` and ``C``.
+        training: accepted for Keras compatibility; speckle is drawn in training and inference alike.
+        phases: optional explicit phases in radians, shape ``phase_shape(inputs.shape)``: ``(N, H, W, C)`` on the
+            image grid, or on the polar grid (``(N, H, W, C)`` too, rows = radii, columns = angles) when ``polar``.
+        phase_seeds: optional int32 ``(N, 2)`` per-sample stateless seeds. Each sample's phases are then drawn with
+            ``tf.random.stateless_uniform`` (Philox, identical on every device) from its own seed, so a sample's
+            speckle does not depend on the rest of the batch and the layer is a deterministic function of
+            ``(inputs, phase_seeds)``. May be a KerasTensor in a functional model.
+        Without ``phases`` and ``phase_seeds`` the phases come from ``keras.random.uniform`` with the layer's
+        ``SeedGenerator``.
+
+    Input shape: ``(N, H, W, C)``. Output shape: ``(N, H, W, C * num_sizes)``, in the layer's compute dtype
+    (float16 under ``mixed_float16``: the FFTs always run in float32 / complex64).
+
+    Example:
+        >>> layer = SpeckleLayer(num_sizes=4, seed=0)
+        >>> y = layer(keras.ops.ones((2, 64, 64, 8)))   # (2, 64, 64, 32)
+        >>> layer.window_sizes                           # d_k in bins: 7, 8.67, 10.33, 12 for 64-pixel maps
+    """
+
+    def __init__(
+        self,
+        num_sizes: int = 4,
+        window_init: Sequence[float] = (28.0, 48.0),
+        reference_size: int = 256,
+        polar: bool = False,
+        attention: bool = True,
+        seed: int | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(**kwargs)
+        if isinstance(num_sizes, bool) or int(num_sizes) != num_sizes or num_sizes < 1:
+            raise ValueError(f"`num_sizes` must be an integer >= 1; received num_sizes={num_sizes!r}.")
+        if isinstance(reference_size, bool) or int(reference_size) != reference_size or reference_size < 1:
+            raise ValueError(f"`reference_size` must be a positive integer; received reference_size={reference_size!r}.")
+        try:
+            low, high = (float(v) for v in window_init)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"`window_init` must be a pair (low, high) of numbers; received window_init={window_init!r}."
+            ) from None
+        if not (0.0 < low <= high <= reference_size):
+            raise ValueError(
+                "`window_init` must satisfy 0 < low <= high <= image size (reference_size="
+                f"{reference_size}); received window_init={tuple(window_init)!r}."
+            )
+        self.num_sizes = int(num_sizes)
+        self.window_init = (low, high)
+        self.reference_size = int(reference_size)
+        self.polar = bool(polar)
+        self.attention = bool(attention)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="speckle_seed_generator")
+
+    # ----------------------------------------------------------------------------------------------- shapes
+    def _check_input_shape(self, input_shape) -> tuple[int, int, int]:
+        input_shape = tuple(input_shape)
+        if len(input_shape) != 4:
+            raise ValueError(
+                f"SpeckleLayer expects inputs of rank 4 (N, H, W, C); received shape {input_shape}."
+            )
+        height, width, channels = input_shape[1:]
+        if height is None or width is None or channels is None:
+            raise ValueError(
+                "SpeckleLayer needs known height, width and channels (the window and the attention are sized "
+                f"from them); received input shape {input_shape}."
+            )
+        return int(height), int(width), int(channels)
+
+    def phase_shape(self, input_shape) -> tuple:
+        """Shape of the phases the layer draws (and of the ``phases`` call argument) for ``input_shape``.
+
+        ``(N, H, W, C)`` in Cartesian mode; in polar mode ``(N, num_radii, num_angles, C)``, which with the default
+        polar grid is also ``(N, H, W, C)``.
+        """
+        height, width, channels = self._check_input_shape(input_shape)
+        grid = polar_grid_shape(height, width) if self.polar else (height, width)
+        return (input_shape[0], *grid, channels)
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        height, width, channels = self._check_input_shape(input_shape)
+        return (input_shape[0], height, width, channels * self.num_sizes)
+
+    # ------------------------------------------------------------------------------------------------ build
+    def build(self, input_shape) -> None:
+        height, width, channels = self._check_input_shape(input_shape)
+        self._grid = polar_grid_shape(height, width) if self.polar else (height, width)
+        short_side = float(min(self._grid))
+        self._max_window = short_side
+        initial = np.linspace(self.window_init[0], self.window_init[1], self.num_sizes)
+        initial = np.clip(initial * short_side / self.reference_size, 1.0, short_side).astype(np.float32)
+        self.d = self.add_weight(
+            shape=(self.num_sizes,),
+            initializer=keras.initializers.Constant(initial),
+            constraint=WindowSizeRange(1.0, short_side),
+            trainable=True,
+            dtype="float32",
+            name="d",
+        )
+        if self.polar:
+            self.to_polar = CartesianToPolar(dtype="float32", name="to_polar")
+            self.to_polar.build((None, height, width, channels))
+            self.to_cartesian = PolarToCartesian(height, width, dtype="float32", name="to_cartesian")
+            self.to_cartesian.build((None, *self._grid, channels * self.num_sizes))
+        if self.attention:
+            self.channel_attention = ChannelAttention(
+                channels * self.num_sizes, pooling="sum", dtype="float32", name="channel_attention"
+            )
+            self.channel_attention.build(
+                [(None, height, width, channels), (None, height, width, channels * self.num_sizes)]
+            )
+
+    @property
+    def window_sizes(self):
+        """Current ``d_k`` in bins (along the shorter axis of the speckle grid), clipped to ``[1, S]``.
+
+        A NumPy array ``(num_sizes,)`` when called eagerly, a float32 tensor inside a ``tf.function``.
+        """
+        if not self.built:
+            raise ValueError("SpeckleLayer.window_sizes is defined once the layer is built (called on an input).")
+        value = ops.clip(self.d, 1.0, self._max_window)
+        return ops.convert_to_numpy(value) if tf.executing_eagerly() else value
+
+    # ------------------------------------------------------------------------------------------------- call
+    def windows(self):
+        """The scaled soft windows ``s_k * rect_{d_k}``, float32 ``(num_sizes, grid_H, grid_W)`` in FFT order."""
+        rows, cols = self._grid
+        short_side = self._max_window
+        d = ops.clip(self.d, 1.0, short_side)
+        w_rows = soft_window_1d(d * (rows / short_side), rows)  # (K, rows)
+        w_cols = soft_window_1d(d * (cols / short_side), cols)  # (K, cols)
+        # sum over the 2-D window of w^2 factorises into the product of the 1-D sums.
+        energy = ops.sum(w_rows**2, axis=1) * ops.sum(w_cols**2, axis=1)
+        scale = ops.sqrt(float(rows * cols) / energy)
+        return w_rows[:, :, None] * w_cols[:, None, :] * scale[:, None, None]
+
+    def _draw_phases(self, batch, channels: int, phases, phase_seeds):
+        rows, cols = self._grid
+        if phases is not None and phase_seeds is not None:
+            raise ValueError("Pass at most one of `phases` and `phase_seeds` to SpeckleLayer.")
+        if phases is not None:
+            expected = (rows, cols, channels)
+            if len(phases.shape) != 4 or tuple(phases.shape[1:]) != expected:
+                raise ValueError(
+                    f"`phases` must have shape (N, {rows}, {cols}, {channels}) (see SpeckleLayer.phase_shape); "
+                    f"received {tuple(phases.shape)}."
+                )
+            return ops.cast(phases, "float32")
+        if phase_seeds is not None:
+            if len(phase_seeds.shape) != 2 or phase_seeds.shape[-1] != 2:
+                raise ValueError(f"`phase_seeds` must have shape (N, 2); received {tuple(phase_seeds.shape)}.")
+            seeds = tf.cast(phase_seeds, tf.int32)
+
+            def draw(seed):
+                return tf.random.stateless_uniform(
+                    (rows, cols, channels), seed=seed, minval=0.0, maxval=2.0 * math.pi,
+                    dtype=tf.float32, alg=tf.random.Algorithm.PHILOX,
+                )
+
+            return tf.map_fn(draw, seeds, fn_output_signature=tf.TensorSpec((rows, cols, channels), tf.float32))
+        return keras.random.uniform(
+            (batch, rows, cols, channels), minval=0.0, maxval=2.0 * math.pi, dtype="float32",
+            seed=self.seed_generator,
+        )
+
+    def call(self, inputs, training=None, phases=None, phase_seeds=None):
+        channels = inputs.shape[-1]
+        batch = ops.shape(inputs)[0]
+        x = ops.cast(inputs, "float32")
+        grid = self.to_polar(x) if self.polar else x
+        phi = self._draw_phases(batch, channels, phases, phase_seeds)
+        # FFTs act on the last two axes: work channels-first, (N, C, rows, cols).
+        amplitude = ops.transpose(grid, (0, 3, 1, 2))
+        phi = ops.transpose(phi, (0, 3, 1, 2))
+        spec_re, spec_im = ops.fft2((amplitude * ops.cos(phi), amplitude * ops.sin(phi)))
+        window = self.windows()[None, None]  # (1, 1, K, rows, cols)
+        out_re, out_im = ops.ifft2((spec_re[:, :, None] * window, spec_im[:, :, None] * window))
+        magnitude = ops.sqrt(out_re**2 + out_im**2 + _MAGNITUDE_EPS)  # (N, C, K, rows, cols)
+        rows, cols = self._grid
+        speckled = ops.reshape(
+            ops.transpose(magnitude, (0, 3, 4, 1, 2)), (-1, rows, cols, channels * self.num_sizes)
+        )
+        if self.polar:
+            speckled = self.to_cartesian(speckled)
+        if self.attention:
+            speckled = self.channel_attention([x, speckled])
+        return ops.cast(speckled, self.compute_dtype)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "num_sizes": self.num_sizes,
+            "window_init": list(self.window_init),
+            "reference_size": self.reference_size,
+            "polar": self.polar,
+            "attention": self.attention,
+            "seed": self.seed,
+        }

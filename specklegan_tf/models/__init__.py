@@ -1,1 +1,25 @@
-"""specklegan_tf.models"""
+"""specklegan_tf.models: the paper's networks and the GAN training model.
+
+- ``build_generator``: SpeckleGAN's mask-conditioned generator, or with ``speckle=False`` the baseline.
+- ``build_discriminator``: the mask-conditioned discriminator.
+- ``SpeckleGAN``: a ``keras.Model`` with the non-saturating losses (Eqs. 6, 7) in ``train_step``.
+- ``make_gan_optimizers``: Adam (beta_1=0.5) with the paper's two-step learning-rate decay.
+"""
+from specklegan_tf.models.discriminator import build_discriminator
+from specklegan_tf.models.gan import SpeckleGAN, find_speckle_layer, generate_images
+from specklegan_tf.models.generator import build_generator
+from specklegan_tf.models.losses import discriminator_loss, generator_loss
+from specklegan_tf.models.optimizers import make_gan_optimizers
+from specklegan_tf.models.phase_seeds import LatentPhaseSeeds
+
+__all__ = [
+    "LatentPhaseSeeds",
+    "SpeckleGAN",
+    "build_discriminator",
+    "build_generator",
+    "discriminator_loss",
+    "find_speckle_layer",
+    "generate_images",
+    "generator_loss",
+    "make_gan_optimizers",
+]

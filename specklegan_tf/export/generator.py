@@ -1,0 +1,147 @@
+"""Export of a trained generator: a SavedModel for TF Serving and a ``.keras`` file."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from specklegan_tf.export.layout import atomic_file, write_versioned
+
+METADATA_FILE = "generator.json"  # in the SavedModel's assets.extra/ folder, which TF Serving ignores
+_LATENT_SALT = 0x5EC1  # second seed component of the latent draw, so z does not share a stream with other uses
+
+
+def generator_spec(generator: keras.Model) -> dict:
+    """Image size, number of classes and latent size read from a generator's ``mask`` and ``z`` inputs."""
+    if len(generator.inputs) != 2:
+        raise ValueError(f"`generator` must have the inputs [mask, z], got {len(generator.inputs)} inputs")
+    mask_shape, z_shape = generator.inputs[0].shape, generator.inputs[1].shape
+    if len(mask_shape) != 4 or mask_shape[1] is None or mask_shape[2] is None or len(z_shape) != 2:
+        raise ValueError(f"`generator` inputs must be mask (N, H, W, C) and z (N, D), got {mask_shape}, {z_shape}")
+    return {"height": int(mask_shape[1]), "width": int(mask_shape[2]), "num_classes": int(mask_shape[3]),
+            "latent_dim": int(z_shape[1])}
+
+
+def latent_from_seeds(seeds, latent_dim: int):
+    """One standard-normal ``z`` per int64 seed: ``(N,) -> (N, latent_dim)``, independent of the batch."""
+    seeds = tf.cast(seeds, tf.int64)
+    salt = tf.constant(_LATENT_SALT, tf.int64)
+    return tf.map_fn(
+        lambda s: tf.random.stateless_normal([latent_dim], seed=tf.stack([s, salt]), dtype=tf.float32),
+        seeds,
+        fn_output_signature=tf.TensorSpec([latent_dim], tf.float32),
+    )
+
+
+def make_serving_function(generator: keras.Model) -> tf.types.experimental.GenericFunction:
+    """The ``serving_default`` computation: integer masks and seeds in, uint8 and float images out.
+
+    Inputs: ``mask`` int32 labels ``(N, H, W)`` in ``{0, ..., num_classes - 1}``, ``seed`` int64 ``(N,)``.
+    Outputs: ``image`` uint8 ``(N, H, W)`` and ``image_float`` float32 ``(N, H, W)`` in ``[0, 1]``.
+    Bad input fails with an ``InvalidArgumentError`` whose message says what is wrong.
+    """
+    spec = generator_spec(generator)
+    height, width, num_classes, latent_dim = spec["height"], spec["width"], spec["num_classes"], spec["latent_dim"]
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None, None], tf.int32, name="mask"),
+                                  tf.TensorSpec([None], tf.int64, name="seed")])
+    def serve(mask, seed):
+        shape = tf.shape(mask)
+        checks = [
+            tf.debugging.assert_equal(
+                shape[1:], tf.constant([height, width]),
+                message=f"mask must have shape (N, {height}, {width}) (the size this generator was trained for)"),
+            tf.debugging.assert_equal(
+                tf.shape(seed)[0], shape[0], message="seed must have one entry per mask: shape (N,)"),
+            tf.debugging.assert_non_negative(
+                mask, message=f"mask labels must be in {{0, ..., {num_classes - 1}}}; found a negative label"),
+            tf.debugging.assert_less(
+                mask, num_classes,
+                message=f"mask labels must be in {{0, ..., {num_classes - 1}}}; found a label >= {num_classes}"),
+        ]
+        with tf.control_dependencies(checks):
+            onehot = tf.one_hot(mask, num_classes, dtype=tf.float32)
+            z = latent_from_seeds(seed, latent_dim)
+        image = tf.cast(generator([onehot, z], training=False), tf.float32)[..., 0]
+        image_float = tf.clip_by_value((image + 1.0) / 2.0, 0.0, 1.0)
+        return {"image": tf.cast(tf.round(image_float * 255.0), tf.uint8), "image_float": image_float}
+
+    return serve
+
+
+def export_generator(
+    generator: keras.Model,
+    export_dir: str | os.PathLike = "savedmodels",
+    name: str = "specklegan",
+    version: int | None = None,
+    metadata: dict | None = None,
+) -> Path:
+    """Writes the generator as a SavedModel in TF Serving's layout, ``export_dir/name/<version>/``, atomically.
+
+    The ``serving_default`` signature takes ``mask`` (int32 labels ``(N, H, W)``) and ``seed`` (int64 ``(N,)``)
+    and returns ``image`` (uint8 ``(N, H, W)``) and ``image_float`` (float32 in ``[0, 1]``). Each sample's ``z``
+    is a stateless normal draw keyed by its seed, and the generator derives its speckle phases from ``z``, so the
+    same (mask, seed) gives the same image whatever else is in the batch. Labels outside the classes or a wrong
+    image size are refused with an error message. Loading needs only TensorFlow (no ``specklegan_tf``).
+
+    The version folder is written under a temporary name and renamed when complete, so TF Serving never sees a
+    half-written version. A small ``assets.extra/generator.json`` records the image size, classes and latent size.
+
+    Args:
+        generator: a generator from ``build_generator`` (inputs ``[mask, z]``).
+        export_dir: folder of all exports (TF Serving's model root).
+        name: model name; the model's base path is ``export_dir/name``.
+        version: positive integer version; ``None`` takes the next free number.
+        metadata: extra JSON-serialisable facts to store in ``generator.json`` (e.g. the training configuration).
+
+    Returns:
+        The version folder written.
+
+    Example:
+        >>> path = export_generator(generator, "savedmodels", "specklegan")   # savedmodels/specklegan/1
+        >>> serve = tf.saved_model.load(str(path)).signatures["serving_default"]
+        >>> out = serve(mask=tf.zeros((1, 256, 256), tf.int32), seed=tf.constant([7], tf.int64))
+        >>> out["image"].dtype
+        tf.uint8
+    """
+    if not name or os.sep in name or name.startswith("."):
+        raise ValueError(f"`name` must be a plain folder name, got {name!r}")
+    info = {**generator_spec(generator), "generator": generator.name, "latent_salt": _LATENT_SALT,
+            "inputs": {"mask": "int32 (N, H, W)", "seed": "int64 (N,)"},
+            "outputs": {"image": "uint8 (N, H, W)", "image_float": "float32 (N, H, W) in [0, 1]"},
+            **(metadata or {})}
+    text = json.dumps(info, indent=2, sort_keys=True, default=str)
+
+    def write(folder: Path) -> None:
+        archive = keras.export.ExportArchive()
+        archive.track(generator)
+        archive.add_endpoint("serving_default", make_serving_function(generator))
+        archive.write_out(os.fspath(folder), verbose=False)
+        (folder / "assets.extra").mkdir(exist_ok=True)
+        (folder / "assets.extra" / METADATA_FILE).write_text(text)
+
+    return write_versioned(Path(export_dir) / name, version, write)
+
+
+def save_generator_keras(generator: keras.Model, path: str | os.PathLike) -> Path:
+    """Saves the generator as a ``.keras`` file atomically (the old file stays until the new one is complete).
+
+    The file loads with ``keras.saving.load_model(path, safe_mode=True)`` once ``specklegan_tf`` is imported
+    (its layers are registered serialisable classes; no lambdas).
+
+    Args:
+        generator: the generator model.
+        path: destination, ending in ``.keras``.
+
+    Returns:
+        The path written.
+    """
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ValueError(f"`path` must end with .keras, got {os.fspath(path)!r}")
+    with atomic_file(path) as tmp:
+        generator.save(os.fspath(tmp))
+    return path

@@ -1,0 +1,115 @@
+"""TF Serving's folder layout (``<export_dir>/<name>/<version>/``) and atomic writes of files and folders.
+
+A half-written export must never be visible: TF Serving polls the model folder and loads any new numeric version
+folder, and a crash mid-write must not leave a broken file where a good one was. So everything is written to a
+hidden temporary sibling (same file system) and moved into place with ``os.replace``, which is atomic on POSIX.
+TF Serving ignores the temporary folders because their names are not numbers.
+
+Shared by the generator export and the segmentation export.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+
+def existing_versions(model_dir: str | os.PathLike) -> list[int]:
+    """The numeric version folders under ``model_dir``, sorted (empty if the folder does not exist)."""
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        return []
+    return sorted(int(p.name) for p in model_dir.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+def next_version(model_dir: str | os.PathLike) -> int:
+    """The next free version number under ``model_dir``: one more than the largest, 1 for a new model."""
+    versions = existing_versions(model_dir)
+    return versions[-1] + 1 if versions else 1
+
+
+def latest_version_dir(model_dir: str | os.PathLike) -> Path:
+    """The newest numeric version folder of a model folder; ``FileNotFoundError`` naming the folder if none."""
+    versions = existing_versions(model_dir)
+    if not versions:
+        raise FileNotFoundError(f"no numeric version folder (TF Serving layout) in {os.fspath(model_dir)!r}")
+    return Path(model_dir) / str(versions[-1])
+
+
+@contextlib.contextmanager
+def atomic_directory(final_dir: str | os.PathLike) -> Iterator[Path]:
+    """Yields a temporary folder beside ``final_dir``; on success it becomes ``final_dir`` in one rename.
+
+    Raises ``FileExistsError`` (naming the folder) if ``final_dir`` already exists; on an exception inside the
+    block the temporary folder is removed and ``final_dir`` is untouched.
+
+    Example:
+        >>> with atomic_directory("savedmodels/specklegan/3") as tmp:
+        ...     write_everything_into(tmp)
+    """
+    final_dir = Path(final_dir)
+    if final_dir.exists():
+        raise FileExistsError(f"export folder {os.fspath(final_dir)!r} already exists; choose another version")
+    final_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final_dir.name}-", dir=final_dir.parent))
+    try:
+        yield tmp
+        try:
+            # Renaming onto an existing *empty* folder would succeed silently; refuse it explicitly.
+            if final_dir.exists():
+                raise FileExistsError(f"export folder {os.fspath(final_dir)!r} appeared while writing")
+            os.replace(tmp, final_dir)
+        except OSError as error:
+            raise FileExistsError(f"could not move the export into {os.fspath(final_dir)!r}: {error}") from error
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def atomic_file(final_path: str | os.PathLike) -> Iterator[Path]:
+    """Yields a temporary path beside ``final_path`` (same suffix); on success it replaces ``final_path``.
+
+    An existing file at ``final_path`` stays intact until the new one is complete.
+    """
+    final_path = Path(final_path)
+    final_path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".tmp-{final_path.stem}-", suffix=final_path.suffix,
+                                        dir=final_path.parent)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # writers such as keras' save refuse nothing, but some expect to create the file themselves
+    try:
+        yield tmp
+        os.replace(tmp, final_path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_versioned(model_dir: str | os.PathLike, version: int | None, write) -> Path:
+    """Writes a new version folder atomically with ``write(tmp_dir)`` and returns its final path.
+
+    Args:
+        model_dir: the model's base folder (``<export_dir>/<name>``), what TF Serving's ``model_base_path`` is.
+        version: a positive integer, or ``None`` for the next free version (retried if another writer took it).
+        write: a callable that writes the export into the folder it is given.
+    """
+    if version is not None:
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise ValueError(f"`version` must be a positive integer (TF Serving's numeric folders), got {version!r}")
+        with atomic_directory(Path(model_dir) / str(version)) as tmp:
+            write(tmp)
+        return Path(model_dir) / str(version)
+    for _ in range(5):
+        final_dir = Path(model_dir) / str(next_version(model_dir))
+        try:
+            with atomic_directory(final_dir) as tmp:
+                write(tmp)
+            return final_dir
+        except FileExistsError:  # a concurrent export took this number: write again under the next one
+            continue
+    raise FileExistsError(f"could not find a free version folder in {os.fspath(model_dir)!r}")

@@ -1,0 +1,130 @@
+"""The SpeckleGAN generator (paper Fig. 3) and its baseline, as Keras functional models."""
+from __future__ import annotations
+
+import keras
+
+from specklegan_tf.models.phase_seeds import LatentPhaseSeeds
+
+# Trunk channels (at width 1) of the SPADE residual block working at each resolution before upsampling.
+# Capped at 256 so the paper's 256-px network still trains on a workstation GPU.
+_TRUNK_CHANNELS = {4: 256, 8: 256, 16: 256, 32: 128, 64: 64, 128: 32, 256: 16}
+_GRID = 4  # the dense projection is reshaped to a 4x4 grid
+_SPADE_HIDDEN = 64  # the paper: "the first convolutions in all SPADE layers have 64 output channels"
+_LAST_CHANNELS = 16  # the residual block after the speckle layer
+
+
+def check_image_size(image_size, name: str = "image_size") -> int:
+    """Validates an image size: a power of two from 32 to 512, else ``ValueError`` naming the argument."""
+    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 32 or image_size > 512 \
+            or image_size & (image_size - 1):
+        raise ValueError(f"`{name}` must be a power of two from 32 to 512, got {image_size!r}")
+    return image_size
+
+
+def scaled(channels: int, width: float) -> int:
+    """``channels * width``, rounded, at least 1."""
+    return max(1, int(round(channels * width)))
+
+
+def _check_positive(value, name: str, kind=int):
+    if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int) or value <= 0:
+        raise ValueError(f"`{name}` must be a positive {kind.__name__}, got {value!r}")
+    return value
+
+
+def build_generator(
+    image_size: int = 256,
+    num_classes: int = 3,
+    latent_dim: int = 128,
+    speckle: bool = True,
+    width: float = 1.0,
+    polar: bool = True,
+    speckle_sizes: int = 4,
+    speckle_maps: int = 8,
+    seed: int | None = None,
+    name: str | None = None,
+) -> keras.Model:
+    """Builds the mask-conditioned generator of SpeckleGAN, or with ``speckle=False`` the paper's baseline.
+
+    Structure: a spectrally normalised dense projection of ``z`` reshaped to a 4x4 grid; SPADE residual blocks
+    (batch normalisation, then SPADE's mask-dependent affine transform with 64 hidden filters) each followed by
+    nearest-neighbour upsampling until the output size; the penultimate block gives ``speckle_maps`` (8) maps at
+    full resolution; the ``SpeckleLayer`` (Eq. 2) turns them into ``speckle_maps * speckle_sizes`` (32) maps
+    with channel attention and, for IVUS, polar warping; a last SPADE residual block; LeakyReLU, a spectrally
+    normalised 3x3 convolution and tanh give one channel in ``[-1, 1]``.
+
+    Determinism: the speckle layer's per-sample phase seeds are hashed from ``z`` inside the graph
+    (``LatentPhaseSeeds``), so ``G(mask, z)`` is a deterministic function in inference mode. Training draws a fresh
+    ``z`` per step and hence fresh phases; an exported model maps a request's seed to ``z`` and so to one image.
+
+    Baseline (``speckle=False``): the speckle layer is replaced by an identity mapping (a ``keras.layers.Identity``
+    with the same layer name, ``"speckle"``), as in the paper; nothing else changes. A true identity keeps the
+    penultimate block's ``speckle_maps`` maps, so the last block sees 8 instead of 32 input maps: its layer and
+    configuration are the same, only the shapes of its input-side weights follow the input (the same function
+    class as a 32-map input made of copies). The baseline also has no ``LatentPhaseSeeds`` layer, which has no
+    weights and only feeds the speckle layer.
+
+    ``width`` scales every channel count of the trunk, of the last block and of SPADE's hidden layer (at least 1
+    channel). ``speckle_maps`` is the exception: it is the speckle layer's own hyper-parameter (the paper's grid
+    search), so it is kept as given.
+
+    Mixed precision: under a ``mixed_float16`` policy the output layer stays float32.
+
+    Args:
+        image_size: output height and width, a power of two from 32 to 512.
+        num_classes: number of mask classes (3: lumen, intima/media, background).
+        latent_dim: length of ``z`` (the paper: 128).
+        speckle: SpeckleGAN (``True``) or the baseline (``False``).
+        width: channel multiplier (1.0 is the paper's size; e.g. 0.25 for a CPU demo).
+        polar: warp the speckle to polar coordinates (IVUS); ignored without a speckle layer.
+        speckle_sizes: number of speckle sizes (windows) of the speckle layer (the paper: 4).
+        speckle_maps: feature maps entering the speckle layer (the paper: 8).
+        seed: seed of the speckle layer's own fallback randomness (its phases normally come from ``z``).
+        name: model name (default ``"specklegan_generator"`` or ``"baseline_generator"``).
+
+    Inputs: ``mask`` one-hot float ``(N, image_size, image_size, num_classes)`` and ``z`` float ``(N, latent_dim)``,
+    in that order. Output: float ``(N, image_size, image_size, 1)`` in ``[-1, 1]``.
+
+    Example:
+        >>> g = build_generator(image_size=64, width=0.25)
+        >>> g([masks_onehot, keras.random.normal((len(masks_onehot), 128), seed=0)]).shape
+        TensorShape([N, 64, 64, 1])
+    """
+    from specklegan_tf.layers import SpeckleLayer, SPADEResidualBlock
+
+    check_image_size(image_size)
+    _check_positive(num_classes, "num_classes")
+    _check_positive(latent_dim, "latent_dim")
+    _check_positive(width, "width", float)
+    _check_positive(speckle_sizes, "speckle_sizes")
+    _check_positive(speckle_maps, "speckle_maps")
+    if name is None:
+        name = "specklegan_generator" if speckle else "baseline_generator"
+    hidden = scaled(_SPADE_HIDDEN, width)
+
+    mask = keras.Input((image_size, image_size, num_classes), name="mask")
+    z = keras.Input((latent_dim,), name="z")
+
+    channels = scaled(_TRUNK_CHANNELS[_GRID], width)
+    dense = keras.layers.SpectralNormalization(keras.layers.Dense(_GRID * _GRID * channels, name="projection_dense"), name="projection")
+    x = keras.layers.Reshape((_GRID, _GRID, channels), name="to_grid")(dense(z))
+    resolution = _GRID
+    while resolution < image_size:
+        x = SPADEResidualBlock(scaled(_TRUNK_CHANNELS[resolution], width), hidden_channels=hidden,
+                               name=f"spade_block_{resolution}")([x, mask])
+        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"upsample_{resolution}")(x)
+        resolution *= 2
+
+    # Penultimate block: the speckle layer's input maps at full resolution.
+    x = SPADEResidualBlock(speckle_maps, hidden_channels=hidden, name="penultimate_block")([x, mask])
+    if speckle:
+        phase_seeds = LatentPhaseSeeds(name="phase_seeds")(z)
+        x = SpeckleLayer(num_sizes=speckle_sizes, polar=polar, attention=True,
+                         seed=seed, name="speckle")(x, phase_seeds=phase_seeds)
+    else:
+        x = keras.layers.Identity(name="speckle")(x)
+    x = SPADEResidualBlock(scaled(_LAST_CHANNELS, width), hidden_channels=hidden, name="last_block")([x, mask])
+    x = keras.layers.LeakyReLU(0.2, name="output_activation")(x)
+    x = keras.layers.SpectralNormalization(keras.layers.Conv2D(1, 3, padding="same", name="to_image_conv"), name="to_image")(x)
+    image = keras.layers.Activation("tanh", dtype="float32", name="image")(x)
+    return keras.Model([mask, z], image, name=name)

@@ -1,0 +1,103 @@
+"""The residual U-Net of the paper's segmentation experiment ("Segmentation evaluation" section).
+
+The paper: "The networks consisted of residual blocks in the down- and upsampling path. In each of the three
+downsampling blocks, the spatial sizes of the feature maps were halved while the numbers of feature maps were
+doubled up to 256. The upsampling blocks operated vice versa. The input image dimensions were 256x256."
+"""
+
+from __future__ import annotations
+
+import keras
+
+from specklegan_tf.layers import ResidualBlock
+
+MIN_IMAGE_SIZE = 32
+
+
+def _check_arguments(image_size: int, num_classes: int, base_filters: int, depth: int) -> None:
+    if not isinstance(depth, int) or depth < 1:
+        raise ValueError(f"build_unet: `depth` must be a positive integer, got depth={depth!r}.")
+    if (
+        not isinstance(image_size, int)
+        or image_size < MIN_IMAGE_SIZE
+        or image_size & (image_size - 1)
+        or image_size % (2**depth)
+    ):
+        raise ValueError(
+            "build_unet: `image_size` must be a power of two >= "
+            f"{MIN_IMAGE_SIZE} (divisible by 2**depth={2**depth}), got image_size={image_size!r}."
+        )
+    if not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"build_unet: `num_classes` must be an integer >= 2, got num_classes={num_classes!r}.")
+    if not isinstance(base_filters, int) or base_filters < 1:
+        raise ValueError(f"build_unet: `base_filters` must be a positive integer, got base_filters={base_filters!r}.")
+
+
+def build_unet(
+    image_size: int = 256,
+    num_classes: int = 3,
+    base_filters: int = 32,
+    depth: int = 3,
+    name: str = "residual_unet",
+) -> keras.Model:
+    """Builds the paper's residual U-Net for IVUS segmentation (functional API).
+
+    A 3x3 stem convolution and one residual block at full resolution, then ``depth`` downsampling residual blocks
+    (stride 2: the size halves, the filters double: 32-64-128-256 with the defaults), a residual bridge block at
+    the coarsest scale, and ``depth`` upsampling stages (nearest-neighbour x2, concatenation with the skip
+    connection of the same scale, a residual block with half the filters). Every residual block is
+    ``specklegan_tf.layers.ResidualBlock`` (pre-activation, 1x1 projection shortcut). The head is batch
+    normalisation, ReLU, a 1x1 convolution and a softmax over the classes, computed in float32 also under mixed
+    precision.
+
+    Args:
+        image_size: Height and width of the square input; a power of two from 32 (the paper: 256).
+        num_classes: Number of classes of the softmax (3: lumen, intima/media, adventitia/background).
+        base_filters: Filters at full resolution; they double at every downsampling block.
+        depth: Number of downsampling blocks (the paper: 3).
+        name: Name of the returned model.
+
+    Input shape:
+        ``image``: ``(N, image_size, image_size, 1)`` float in [-1, 1], as ``specklegan_tf.data.make_dataset``
+        yields it.
+
+    Output shape:
+        ``(N, image_size, image_size, num_classes)`` class probabilities (softmax, float32).
+
+    Returns:
+        A ``keras.Model`` named ``name``. Its parameter count does not depend on ``image_size`` (the network is
+        fully convolutional); the README lists the count with the defaults.
+
+    Raises:
+        ValueError: for an ``image_size`` that is not a power of two >= 32, or other invalid arguments.
+
+    Example:
+        >>> unet = build_unet(image_size=64)
+        >>> unet(np.zeros((2, 64, 64, 1), "float32")).shape
+        TensorShape([2, 64, 64, 3])
+    """
+    _check_arguments(image_size, num_classes, base_filters, depth)
+    image = keras.Input((image_size, image_size, 1), name="image")
+
+    x = keras.layers.Conv2D(base_filters, 3, padding="same", name="stem")(image)
+    x = ResidualBlock(base_filters, name="down_0")(x)
+    skips = [x]
+    filters = base_filters
+    for level in range(1, depth + 1):
+        filters *= 2
+        x = ResidualBlock(filters, strides=2, name=f"down_{level}")(x)
+        skips.append(x)
+    x = ResidualBlock(filters, name="bridge")(skips.pop())
+
+    for level in range(depth - 1, -1, -1):
+        filters //= 2
+        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"upsample_{level}")(x)
+        x = keras.layers.Concatenate(name=f"skip_{level}")([x, skips[level]])
+        x = ResidualBlock(filters, name=f"up_{level}")(x)
+
+    # The residual blocks are pre-activation: their output is not normalised, so the head normalises first.
+    x = keras.layers.BatchNormalization(name="head_norm")(x)
+    x = keras.layers.ReLU(name="head_relu")(x)
+    logits = keras.layers.Conv2D(num_classes, 1, name="head_logits")(x)
+    probabilities = keras.layers.Softmax(axis=-1, dtype="float32", name="probabilities")(logits)
+    return keras.Model(image, probabilities, name=name)

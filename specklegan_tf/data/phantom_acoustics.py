@@ -1,0 +1,150 @@
+"""Acoustics of the IVUS phantom on the polar A-line grid: scatterers, attenuation, PSF, envelope, TGC, log compression.
+
+The echo of each A-line is simulated as its complex analytic (IQ) signal: a complex scatterer field whose
+intensity follows the tissue echogenicity, attenuated on the way in and out, convolved with the point-spread
+function (a Gaussian-enveloped 20 MHz pulse in depth, a Gaussian beam across the A-lines whose width grows with
+depth), plus ring-down and electronic noise. The envelope is the magnitude of the analytic signal; time-gain
+compensation and log compression then give the displayed gray levels.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import scipy.fft
+
+from .phantom_geometry import (ADVENTITIA, BLOOD, CALCIUM, CATHETER, GUIDEWIRE, MEDIA, PERIADVENTITIA, PLAQUE,
+                               PolarGrid, VesselGeometry)
+from .phantom_params import PhantomParams
+
+_LN10_20 = np.log(10.0) / 20.0
+
+
+def tissue_properties(geometry: VesselGeometry, params: PhantomParams) -> tuple[np.ndarray, np.ndarray]:
+    """Echogenicity (linear backscatter intensity) and attenuation (dB/(cm·MHz)) on the polar grid."""
+    tissue = geometry.tissue
+    if params.uniform:
+        level_db = np.where(tissue == CATHETER, -np.inf, 0.0)
+        atten = np.where(tissue == CATHETER, 0.0, params.attenuation_reference)
+        return np.exp(2 * _LN10_20 * level_db).astype(np.float32), atten.astype(np.float32)
+    base_db = np.array([-np.inf, params.echo_blood_db, params.echo_plaque_db, params.echo_media_db,
+                        params.echo_adventitia_db, params.echo_periadventitia_db, params.echo_calcium_db,
+                        params.echo_guidewire_db], dtype=np.float32)
+    base_atten = np.array([0.0, params.atten_blood, params.atten_plaque, params.atten_media, params.atten_adventitia,
+                           params.atten_periadventitia, params.atten_calcium, params.atten_guidewire], dtype=np.float32)
+    level_db = base_db[tissue]
+    plaque = tissue == PLAQUE
+    level_db[plaque] += params.plaque_heterogeneity_db * geometry.plaque_field[plaque]
+    fibrous = tissue == ADVENTITIA
+    level_db[fibrous] += params.adventitia_streak_db * geometry.adventitia_field[fibrous]
+    peri = tissue == PERIADVENTITIA
+    fat = peri & (geometry.fat_field > 0)
+    level_db[fat] = params.echo_fat_db
+    level_db[peri & ~fat] += 0.5 * params.adventitia_streak_db * geometry.adventitia_field[peri & ~fat]
+    echogenicity = np.exp(np.float32(2 * _LN10_20) * level_db)
+    return echogenicity.astype(np.float32), base_atten[tissue].astype(np.float32)
+
+
+@functools.lru_cache(maxsize=16)
+def _axial_transfer(grid: PolarGrid, params: PhantomParams, n_fft: int) -> np.ndarray:
+    """Spectrum of the complex pulse: Gaussian envelope (sigma from the bandwidth) times the round-trip carrier."""
+    half = int(np.ceil(4 * params.axial_sigma_mm / grid.dr))
+    z = np.arange(-half, half + 1) * grid.dr
+    carrier = 2 * params.frequency_mhz / params.speed_of_sound_mm_per_us  # round-trip cycles per mm
+    pulse = np.exp(-0.5 * (z / params.axial_sigma_mm) ** 2) * np.exp(2j * np.pi * carrier * z)
+    pulse /= np.sqrt(np.sum(np.abs(pulse) ** 2))  # unit energy: a 0 dB tissue keeps unit mean intensity
+    kernel = np.zeros(n_fft, dtype=np.complex128)
+    kernel[: pulse.size] = pulse
+    kernel = np.roll(kernel, -half)  # centre the pulse at lag 0
+    return scipy.fft.fft(kernel).astype(np.complex64)
+
+
+@functools.lru_cache(maxsize=16)
+def _lateral_transfer(grid: PolarGrid, params: PhantomParams) -> np.ndarray:
+    """(n_angles, n_depth) transfer function of the Gaussian beam across A-lines, one column per depth.
+
+    The beam width in mm grows linearly with depth; in angle it is width / radius. Each column is normalised to
+    unit energy so that the mean intensity of a uniform tissue does not depend on depth (the diffraction part of
+    the TGC).
+    """
+    r = grid.radii
+    span = max(grid.max_depth_mm - params.catheter_radius_mm, 1e-6)
+    fwhm = params.lateral_fwhm_near_mm + (params.lateral_fwhm_far_mm - params.lateral_fwhm_near_mm) * np.clip(
+        (r - params.catheter_radius_mm) / span, 0, 1)
+    sigma_lines = fwhm / 2.3548 / (np.maximum(r, params.catheter_radius_mm) * grid.dtheta)  # in A-line spacings
+    freq = scipy.fft.fftfreq(grid.n_angles)[:, None]  # cycles per A-line
+    transfer = np.exp(-2 * (np.pi * freq * sigma_lines[None, :]) ** 2)
+    # Energy of the sampled kernel = mean of |H|^2 over frequencies (Parseval).
+    energy = np.mean(transfer**2, axis=0, keepdims=True)
+    return (transfer / np.sqrt(energy)).astype(np.float32)
+
+
+def simulate_envelope(rng: np.random.Generator, geometry: VesselGeometry, grid: PolarGrid,
+                      params: PhantomParams) -> tuple[np.ndarray, np.ndarray]:
+    """Envelope after TGC (before log compression) and the echogenicity map, both (n_angles, n_depth)."""
+    echogenicity, attenuation = tissue_properties(geometry, params)
+    shape = (grid.n_angles, grid.n_depth)
+    r = grid.radii
+
+    # Scatterers: every grid cell holds the sum of many randomly placed point scatterers, i.e. a circular complex
+    # Gaussian amplitude whose variance is the echogenicity: fully developed speckle. With a finite density the
+    # number per cell is Poisson, and sparse tissue gives partially developed speckle (mean/std below 1.91).
+    amplitude = np.sqrt(0.5 * echogenicity, dtype=np.float32)
+    if params.scatterer_density_per_mm2 is not None:
+        expected = np.broadcast_to(params.scatterer_density_per_mm2 * r * grid.dtheta * grid.dr, shape)
+        amplitude *= np.sqrt(rng.poisson(expected) / expected, dtype=np.float32)
+
+    # Attenuation on the way in and out: cumulative along each A-line, so calcium and the guidewire cast shadows.
+    loss_db = np.cumsum(attenuation, axis=1) * np.float32(2 * params.frequency_mhz * grid.dr / 10.0)  # dr in cm
+    amplitude *= np.exp(-np.float32(_LN10_20) * loss_db)
+    field = np.empty(shape, dtype=np.complex64)
+    field.real = rng.standard_normal(shape, dtype=np.float32) * amplitude
+    field.imag = rng.standard_normal(shape, dtype=np.float32) * amplitude
+
+    # Axial PSF (pulse) by FFT along depth, zero-padded so the far end does not wrap onto the near end.
+    n_fft = scipy.fft.next_fast_len(grid.n_depth + int(np.ceil(8 * params.axial_sigma_mm / grid.dr)) + 2)
+    signal = scipy.fft.ifft(scipy.fft.fft(field, n=n_fft, axis=1) * _axial_transfer(grid, params, n_fft)[None, :],
+                            axis=1)[:, : grid.n_depth]
+    # Lateral PSF across A-lines: circular in angle, with a different beam width at every depth.
+    signal = scipy.fft.ifft(scipy.fft.fft(signal, axis=0) * _lateral_transfer(grid, params), axis=0)
+
+    if not params.uniform:
+        signal += _ring_down(rng, grid, params)
+        noise = np.float32(10 ** (params.noise_db / 20) * np.sqrt(0.5))
+        signal.real += noise * rng.standard_normal(shape, dtype=np.float32)
+        signal.imag += noise * rng.standard_normal(shape, dtype=np.float32)
+
+    tgc_db = params.tgc_fraction * 2 * params.frequency_mhz * params.attenuation_reference * (r / 10.0)
+    envelope = np.abs(signal) * np.exp(_LN10_20 * tgc_db).astype(np.float32)[None, :]
+    return envelope, echogenicity
+
+
+def _ring_down(rng: np.random.Generator, grid: PolarGrid, params: PhantomParams) -> np.ndarray:
+    """Transducer ring-down: bright rings just around the catheter, nearly the same on every A-line."""
+    amplitude = np.float32(10 ** (params.ring_down_db / 20)) * (
+        1 + 0.15 * rng.standard_normal((grid.n_angles, 1), dtype=np.float32))
+    return amplitude * _ring_down_profile(grid, params.catheter_radius_mm)[None, :]
+
+
+@functools.lru_cache(maxsize=16)
+def _ring_down_profile(grid: PolarGrid, catheter_radius_mm: float) -> np.ndarray:
+    r = grid.radii
+    start = 0.8 * catheter_radius_mm
+    depth = np.clip(r - start, 0, None)
+    # Decaying oscillation of the transducer after the transmit pulse: rings about 0.09 mm apart.
+    profile = np.where(r >= start, np.exp(-depth / 0.08) * (0.6 + 0.4 * np.cos(2 * np.pi * depth / 0.07)), 0.0)
+    return (profile * np.exp(2j * np.pi * r / 0.04)).astype(np.complex64)
+
+
+def log_compress(envelope: np.ndarray, params: PhantomParams) -> tuple[np.ndarray, np.ndarray]:
+    """Log compression: envelope -> level in dB -> gray value in [0, 255] (float).
+
+    The gray scale spans ``dynamic_range_db``: ``white_level_db`` maps to 255, ``white_level_db -
+    dynamic_range_db`` and below to 0. Levels are in dB re. the mean envelope of a uniform 0 dB tissue
+    (sqrt(pi)/2 for unit mean intensity), so echogenicities read directly off the scale.
+    """
+    reference = np.sqrt(np.pi) / 2
+    level_db = np.float32(20) * np.log10(np.maximum(envelope, np.float32(1e-12)) / np.float32(reference))
+    gray = (level_db - np.float32(params.white_level_db - params.dynamic_range_db)) * np.float32(
+        255.0 / params.dynamic_range_db)
+    return level_db, np.clip(gray, 0.0, 255.0)

@@ -1,0 +1,319 @@
+"""Training a SpeckleGAN (or the baseline GAN) end to end: data, models, validation, checkpoints, export.
+
+:func:`train_gan` is what ``python train/fit_gan.py`` runs. It wires the package together:
+
+1. strategy and runtime (seeds, op determinism, precision) from the configuration;
+2. the data set (``specklegan_tf.data.load_dataset``) and a per-epoch ``tf.data`` pipeline whose shuffling and
+   augmentation are a function of (seed, epoch), so a resumed run sees the same batches;
+3. generator, discriminator, :class:`~specklegan_tf.models.SpeckleGAN` and the two Adam optimizers with the
+   paper's two-step decay, created inside the strategy scope;
+4. :func:`~specklegan_tf.training.runner.run_training` (resume, checkpoints, NaN stop, progress, TensorBoard);
+5. validation every ``val_every`` epochs: images generated from the data set's masks against the real images
+   (texture Fréchet distance, or FID with Inception weights, and KID), a sample grid PNG of fixed masks and z,
+   and the best generator kept as ``generator_best.keras``;
+6. at the end: the best generator exported as a SavedModel (TF Serving layout) and a ``.keras`` file, and the
+   final sample grid.
+
+Run folder layout (``runs/<name>/`` or ``--out``)::
+
+    config.yaml              effective configuration (defaults < preset < --config file < flags)
+    checkpoints/             ckpt-<step>.index/.data-*, checkpoint (the state file, rewritten atomically)
+    logs/                    TensorBoard event files: train/*, epoch/*, learning_rate/*, validation/*, samples
+    samples/epoch_0004.png   sample grid at each validation; samples/final.png from the exported generator
+    history.jsonl            one JSON record per epoch (train means, validation values, seconds)
+    generator_best.keras     generator with the best validation value so far
+    generator_final.keras    generator after the last epoch
+    export.json              where the SavedModel went; written last, marks the run as finished
+
+Example:
+    >>> from specklegan_tf.training import GANConfig
+    >>> summary = train_gan(GANConfig(image_size=32, width=0.125, epochs=1, n_train=16, out="runs/tiny"))
+    >>> summary.export_path
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from specklegan_tf.training.checkpoints import read_counters
+from specklegan_tf.training.config import GANConfig, read_saved_config, save_config
+from specklegan_tf.training.progress import format_duration
+from specklegan_tf.training.runner import TrainingContext, run_training
+from specklegan_tf.training.runtime import set_up_runtime
+from specklegan_tf.training.strategy import is_chief, make_strategy
+from specklegan_tf.training.summaries import image_grid, labels_to_gray, save_png, to_unit_range
+
+# Options that fix the models, the data or the data order: a resumed run must use the same values.
+RESUME_KEYS = ("data", "n_train", "model", "image_size", "width", "latent_dim", "polar", "batch_size", "seed")
+PROGRESS_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
+EXPORT_RECORD = "export.json"
+
+
+@dataclass
+class GANRunSummary:
+    """What :func:`train_gan` produced.
+
+    Attributes:
+        run_dir: The run folder.
+        already_finished: The run had finished before this call; nothing was trained or exported again.
+        epochs_done: Completed epochs.
+        steps_done: Completed global steps.
+        best_metric: Best validation value (name in ``metric_name``), None if never validated.
+        best_epoch: Its epoch.
+        metric_name: ``texture_fd`` or ``fid``.
+        export_path: The SavedModel version folder (None on non-chief workers).
+        keras_path: The exported ``.keras`` generator.
+        seconds: Wall time of this call.
+    """
+
+    run_dir: Path
+    already_finished: bool
+    epochs_done: int
+    steps_done: int
+    best_metric: float | None
+    best_epoch: int | None
+    metric_name: str
+    export_path: Path | None
+    keras_path: Path | None
+    seconds: float
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    """The data seed of one epoch: a fixed function of (run seed, epoch), so a resumed epoch repeats its order."""
+    return int(np.random.SeedSequence([int(seed), int(epoch)]).generate_state(1)[0] & 0x7FFFFFFF)
+
+
+def check_resumable(config: GANConfig, run_dir: Path) -> None:
+    """Refuse to resume a run folder with options that change the models or the data order.
+
+    Raises:
+        ValueError: naming each option whose value differs from the run folder's ``config.yaml``.
+    """
+    saved_path = run_dir / "config.yaml"
+    if not saved_path.exists() or read_counters(run_dir / "checkpoints") is None:
+        return
+    saved = read_saved_config(GANConfig, saved_path)
+    differences = [f"--{key.replace('_', '-')} {getattr(config, key)!r} (the run has {getattr(saved, key)!r})"
+                   for key in RESUME_KEYS if getattr(config, key) != getattr(saved, key)]
+    if differences:
+        raise ValueError(f"{run_dir} holds a run with other options; resuming would not fit its checkpoint: "
+                         f"{'; '.join(differences)}. Use the run's options or another --out.")
+
+
+def _to_uint8(images: np.ndarray) -> np.ndarray:
+    """Generator output in [-1, 1] ``(N, H, W, 1)`` -> uint8 ``(N, H, W)``."""
+    return np.round(to_unit_range(np.asarray(images)[..., 0]) * 255).astype(np.uint8)
+
+
+class GANValidation:
+    """Validation of a generator against the data set, plus the fixed sample grid.
+
+    Images are generated from the first ``val_images`` masks of the data set (the paper conditions on the data
+    set's own masks so that the comparison is about texture, not morphology) and compared with all real images:
+    a Fréchet distance in the feature space of ``features`` (``texture_fd`` or ``fid``) and KID. The sample grid
+    shows, for ``grid_size`` fixed masks, the mask, the real image and two images from fixed ``z``.
+
+    Args:
+        images: Real images, uint8 ``(N, H, W)``.
+        masks: Their label masks, ``(N, H, W)`` in {0, 1, 2}.
+        config: The run's configuration.
+        run_dir: Where ``samples/`` goes.
+    """
+
+    def __init__(self, images: np.ndarray, masks: np.ndarray, config: GANConfig, run_dir: Path) -> None:
+        count = min(config.val_images or len(images), len(images))
+        self.masks = np.asarray(masks[:count])
+        self.real = np.asarray(images)
+        self.config = config
+        self.run_dir = run_dir
+        self.metric_name = "fid" if config.features == "inception" else "texture_fd"
+        self._features = None
+        self._real_features = None
+        columns = min(config.grid_size, len(images))
+        self.grid_masks = np.asarray(masks[:columns])
+        self.grid_real = np.asarray(images[:columns])
+        rng = np.random.default_rng([config.seed, 0x6A1D])  # fixed z, independent of training randomness
+        self.grid_z = rng.standard_normal((2 * columns, config.latent_dim)).astype(np.float32)
+
+    def _feature_extractor(self):
+        if self._features is None:
+            from specklegan_tf.metrics import InceptionFeatures, TextureFeatures
+
+            if self.config.features == "inception":
+                self._features = InceptionFeatures(weights=self.config.inception_weights)
+            else:
+                self._features = TextureFeatures()
+            self._real_features = self._features(self.real)
+        return self._features
+
+    def sample_grid(self, generator) -> np.ndarray:
+        """Grid image in [0, 1]: rows mask, real image, and two generated images per fixed mask."""
+        from specklegan_tf.models import generate_images
+
+        columns = len(self.grid_masks)
+        fake = generate_images(generator, np.concatenate([self.grid_masks, self.grid_masks]), z=self.grid_z)
+        rows = [labels_to_gray(self.grid_masks), self.grid_real.astype(np.float32) / 255.0,
+                to_unit_range(fake[:columns, ..., 0]), to_unit_range(fake[columns:, ..., 0])]
+        return image_grid(np.concatenate(rows), columns=columns)
+
+    def write_grid(self, generator, name: str, writer=None, step: int = 0) -> Path:
+        grid = self.sample_grid(generator)
+        if writer is not None:
+            writer.image("samples", grid, step)
+        return save_png(grid, self.run_dir / "samples" / f"{name}.png")
+
+    def __call__(self, context: TrainingContext) -> dict[str, float]:
+        from specklegan_tf.metrics import fid, kid
+
+        features = self._feature_extractor()
+        generator = context.trainable.generator
+        fake = _to_uint8(context.trainable.generate(self.masks, seed=self.config.seed))
+        fake_features = features(fake)
+        distance = fid(features=features, real_features=self._real_features, fake_features=fake_features)
+        kid_mean, _ = kid(features=features, real_features=self._real_features, fake_features=fake_features,
+                          subsets=50, subset_size=min(100, len(fake), len(self.real)), seed=self.config.seed)
+        self.write_grid(generator, f"epoch_{context.epoch:04d}", context.writer, context.step)
+        return {self.metric_name: distance, "kid": kid_mean}
+
+
+def _already_finished_summary(config: GANConfig, run_dir: Path, log) -> GANRunSummary | None:
+    """Report and return a summary if the run folder holds a finished run (checked without building anything)."""
+    counters = read_counters(run_dir / "checkpoints")
+    record_path = run_dir / EXPORT_RECORD
+    if counters is None or counters["epoch"] < config.epochs or not record_path.exists():
+        return None
+    record = json.loads(record_path.read_text())
+    log(f"This run has already finished: {counters['epoch']} of {config.epochs} epochs are done and the generator "
+        f"was exported to {record['savedmodel']}. Nothing to do (raise --epochs to train further, or choose "
+        f"another --out for a new run).")
+    best = counters["best_metric"]
+    return GANRunSummary(run_dir=run_dir, already_finished=True, epochs_done=int(counters["epoch"]),
+                         steps_done=int(counters["step"]), best_metric=None if math.isnan(best) else best,
+                         best_epoch=None if counters["best_epoch"] < 0 else int(counters["best_epoch"]),
+                         metric_name=record.get("metric_name", ""), export_path=Path(record["savedmodel"]),
+                         keras_path=Path(record["keras"]), seconds=0.0)
+
+
+def train_gan(config: GANConfig, stream: IO[str] | None = None) -> GANRunSummary:
+    """Train (or resume, or finish) the GAN described by ``config``; see the module docstring.
+
+    Args:
+        config: A validated :class:`GANConfig`.
+        stream: Where messages go (default stdout; the progress bar uses stderr unless given).
+
+    Returns:
+        A :class:`GANRunSummary`.
+
+    Raises:
+        NonFiniteLossError: a loss became NaN or infinite (the last good checkpoint is kept).
+        ValueError: options that do not fit the data (e.g. a batch larger than the data set) or the run folder.
+    """
+    started = time.perf_counter()
+    run_dir = config.run_dir
+    # The strategy first: MultiWorkerMirroredStrategy must exist before TensorFlow runs any op.
+    strategy = make_strategy(config.strategy, config.devices)
+    chief = is_chief(strategy)
+
+    def log(message: str) -> None:
+        if chief:
+            print(message, file=stream or sys.stdout, flush=True)
+
+    finished = _already_finished_summary(config, run_dir, log)
+    if finished is not None:
+        return finished
+    check_resumable(config, run_dir)
+    policy = set_up_runtime(config.seed, config.deterministic, config.mixed_precision)
+    if chief:
+        save_config(config, run_dir / "config.yaml")
+
+    from specklegan_tf.data import load_dataset, make_dataset
+    from specklegan_tf.models import SpeckleGAN, build_discriminator, build_generator, make_gan_optimizers
+
+    data = load_dataset(config.data, image_size=config.image_size, n=config.n_train, seed=config.seed)
+    images, masks = np.asarray(data.images), np.asarray(data.masks)
+    replicas = strategy.num_replicas_in_sync
+    if config.batch_size > len(images):
+        raise ValueError(f"--batch-size {config.batch_size} is larger than the data set ({len(images)} images)")
+    if config.batch_size % replicas:
+        raise ValueError(f"--batch-size {config.batch_size} must be a multiple of the {replicas} replicas")
+    steps_per_epoch = len(images) // config.batch_size
+    decay_steps = tuple(epoch * steps_per_epoch for epoch in config.decay_epochs)
+    lr_g, lr_d = config.learning_rates
+    log(f"Data: {config.data}, {len(images)} images {config.image_size}x{config.image_size}; model "
+        f"{config.model}, width {config.width}; {steps_per_epoch} steps of {config.batch_size} per epoch; "
+        f"precision {policy}")
+
+    def make_trainable():
+        generator = build_generator(config.image_size, latent_dim=config.latent_dim,
+                                    speckle=config.model == "speckle", width=config.width, polar=config.polar,
+                                    seed=config.seed)
+        discriminator = build_discriminator(config.image_size, width=config.width)
+        gan = SpeckleGAN(generator, discriminator, latent_dim=config.latent_dim, seed=config.seed)
+        g_optimizer, d_optimizer = make_gan_optimizers(
+            lr_g, lr_d, decay_steps=decay_steps, decay_factors=config.decay_factors,
+            mixed_precision=policy == "mixed_float16")
+        gan.compile(g_optimizer, d_optimizer)
+        return gan
+
+    def dataset_for_epoch(epoch: int, input_context):
+        # repeat(): every pipeline has at least steps_per_epoch batches, also with uneven shards.
+        return make_dataset(images, masks, config.batch_size, augment=True, seed=epoch_seed(config.seed, epoch),
+                            shuffle=True, repeat=True, drop_remainder=True, input_context=input_context)
+
+    validation = GANValidation(images, masks, config, run_dir)
+
+    def keep_best(context: TrainingContext, metrics: dict[str, float]) -> None:
+        from specklegan_tf.export import save_generator_keras
+
+        save_generator_keras(context.trainable.generator, run_dir / "generator_best.keras")
+
+    result = run_training(
+        make_trainable, dataset_for_epoch, epochs=config.epochs, steps_per_epoch=steps_per_epoch, run_dir=run_dir,
+        strategy=strategy, checkpoint_every_steps=config.checkpoint_every_steps,
+        keep_checkpoints=config.keep_checkpoints, validate=validation, val_every=config.val_every,
+        monitor=validation.metric_name, mode="min", on_improvement=keep_best, jit_compile=config.jit,
+        log_every_steps=config.log_every_steps, progress_keys=PROGRESS_KEYS, stream=stream)
+
+    export_path = keras_path = None
+    if chief:
+        export_path, keras_path = _finish(result.trainable, config, run_dir, validation, result, log)
+    return GANRunSummary(run_dir=run_dir, already_finished=False, epochs_done=result.epochs_done,
+                         steps_done=result.steps_done, best_metric=result.best_metric, best_epoch=result.best_epoch,
+                         metric_name=validation.metric_name, export_path=export_path, keras_path=keras_path,
+                         seconds=time.perf_counter() - started)
+
+
+def _finish(gan, config: GANConfig, run_dir: Path, validation: GANValidation, result, log) -> tuple[Path, Path]:
+    """Export the best generator (the final one if never validated), write the final grid and the record."""
+    import keras
+
+    from specklegan_tf.export import export_generator, save_generator_keras
+
+    save_generator_keras(gan.generator, run_dir / "generator_final.keras")
+    best_path = run_dir / "generator_best.keras"
+    generator = keras.saving.load_model(best_path, safe_mode=True) if best_path.exists() else gan.generator
+    which = f"best ({validation.metric_name} {result.best_metric:.4g} at epoch {result.best_epoch})" \
+        if best_path.exists() and result.best_metric is not None else "final"
+    metadata = {"training": {**config.to_dict(), "epochs_done": result.epochs_done, "steps_done": result.steps_done,
+                             "exported_generator": which}}
+    export_path = export_generator(generator, config.export_dir, config.name, metadata=metadata)
+    keras_path = save_generator_keras(generator, Path(config.export_dir) / f"{config.name}.keras")
+    grid_path = validation.write_grid(generator, "final")
+    record = {"savedmodel": os.fspath(export_path), "keras": os.fspath(keras_path), "generator": which,
+              "metric_name": validation.metric_name, "best_metric": result.best_metric,
+              "best_epoch": result.best_epoch, "final_grid": os.fspath(grid_path)}
+    temporary = run_dir / (EXPORT_RECORD + ".tmp")
+    temporary.write_text(json.dumps(record, indent=2))
+    os.replace(temporary, run_dir / EXPORT_RECORD)
+    log(f"Exported the {which} generator: SavedModel {export_path}, Keras file {keras_path}; final samples "
+        f"{grid_path}. Run time {format_duration(result.seconds)} of training in this call.")
+    return Path(export_path), Path(keras_path)

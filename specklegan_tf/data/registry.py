@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .ivus_data import IVUSData
-from .phantom import DEFAULT_PHANTOM_SIZE, simulate_ivus
+from .phantom_simulator import DEFAULT_PHANTOM_SIZE, simulate_ivus
 from .phantom_params import PHANTOM_VERSION, PhantomParams
 
 ACCEPTED_FORMS = ('"phantom" (the embedded IVUS phantom), a folder with DCM/ and LABELS/ (the IVUS challenge layout '

@@ -117,26 +117,31 @@ def sample_geometry(rng: np.random.Generator, grid: PolarGrid, params: PhantomPa
     rc = params.catheter_radius_mm
     shape = (grid.n_angles, grid.n_depth)
 
-    # Vessel (EEM) border: a slightly elliptic, irregular closed curve, off-centre from the catheter.
-    vessel = rng.uniform(*params.vessel_radius_range_mm)
-    offset = rng.uniform(0.0, 0.3) * vessel
-    eem = vessel * (1 + _harmonics(rng, theta, range(2, 6), 0.12)) + offset * np.cos(theta - rng.uniform(0, 2 * np.pi))
-    eem = np.clip(eem, rc + 0.9, params.max_depth_mm - 0.35)
-
-    # Plaque: eccentric, thickest around one angle; the lumen border is what is left inside, made irregular.
-    media_thickness = rng.uniform(0.12, 0.28) * (1 + 0.2 * np.cos(theta - rng.uniform(0, 2 * np.pi)))
-    lumen_target = rng.uniform(*params.lumen_radius_range_mm)
-    free = eem - media_thickness
-    mean_plaque = max(float(np.mean(free)) - lumen_target, 0.05)
-    plaque_angle = rng.uniform(0, 2 * np.pi)
-    sharpness = rng.uniform(1.0, 4.0)
-    shape_fn = ((1 + np.cos(theta - plaque_angle)) / 2) ** sharpness
-    plaque = 0.05 + (mean_plaque - 0.05) * shape_fn / max(shape_fn.mean(), 1e-6)
-    lumen = free - plaque
-    lumen = lumen * (1 + _harmonics(rng, theta, range(3, 7), 0.05))
-    # The catheter sits inside the lumen; where the lumen would cut it the catheter is wedged against the wall.
-    lumen = np.maximum(lumen, rc + 0.08)
-    lumen = np.minimum(lumen, eem - 0.06)
+    # The vessel is built around the lumen centre (where an annotator would see it), then seen from the catheter,
+    # which sits somewhere inside the lumen: an irregular, slightly elliptic lumen; eccentric plaque, thickest
+    # around one angle; a media band; the media-adventitia (EEM) border outside it.
+    lumen_mean = rng.uniform(*params.lumen_radius_range_mm)
+    vessel_mean = max(rng.uniform(*params.vessel_radius_range_mm), lumen_mean + 0.3)
+    lumen_own = lumen_mean * (1 + _harmonics(rng, theta, range(2, 3), 0.15) + _harmonics(rng, theta, range(3, 7), 0.1))
+    media_own = rng.uniform(0.12, 0.28) * (1 + 0.2 * np.cos(theta - rng.uniform(0, 2 * np.pi)))
+    sharpness = rng.uniform(0.5, 3.0)
+    plaque_shape = ((1 + np.cos(theta - rng.uniform(0, 2 * np.pi))) / 2) ** sharpness
+    mean_plaque = max(vessel_mean - lumen_mean - float(media_own.mean()), 0.05)
+    concentric = rng.uniform(0.1, 0.6)  # share of the plaque spread evenly around the lumen
+    plaque_own = mean_plaque * (concentric + (1 - concentric) * plaque_shape / max(float(plaque_shape.mean()), 1e-6))
+    iel_own = lumen_own + plaque_own  # internal elastic lamina: inner border of the media
+    eem_own = iel_own + media_own
+    # Keep the vessel inside the field of view.
+    scale = min(1.0, (params.max_depth_mm - 0.35) / (float(eem_own.max()) + 0.3 * lumen_mean))
+    lumen_own, iel_own, eem_own = lumen_own * scale, iel_own * scale, eem_own * scale
+    # Catheter offset from the lumen centre, keeping its surface >= 0.15 mm from the lumen border.
+    room = max(float(lumen_own.min()) - rc - 0.15, 0.0)
+    direction = rng.uniform(0, 2 * np.pi)
+    lumen_centre = -rng.uniform(0, 1) * room * np.array([np.cos(direction), np.sin(direction)])
+    lumen = _seen_from_catheter(lumen_centre, lumen_own, theta)
+    iel = _seen_from_catheter(lumen_centre, iel_own, theta)
+    eem = _seen_from_catheter(lumen_centre, eem_own, theta)
+    media_thickness = eem - iel
 
     tissue = np.full(shape, PERIADVENTITIA, dtype=np.int8)
     adventitia_thickness = rng.uniform(0.25, 0.6) * (1 + 0.3 * _harmonics(rng, theta, range(1, 4), 1.0))
@@ -155,6 +160,17 @@ def sample_geometry(rng: np.random.Generator, grid: PolarGrid, params: PhantomPa
     adventitia_field = np.tanh(_smooth_field(rng, (24, 96), shape) / 1.5)
     fat_field = (_smooth_field(rng, (64, 32), shape) > _normal_quantile(1 - params.fat_fraction)).astype(np.float32)
     return VesselGeometry(lumen, eem, tissue, plaque_field, adventitia_field, fat_field)
+
+
+def _seen_from_catheter(centre: np.ndarray, radius: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """Radius function of a closed curve (``radius(theta)`` around ``centre``) seen from the origin (the catheter).
+
+    Valid for curves that are star-shaped around the catheter, as these near-convex borders containing it are.
+    """
+    x, y = centre[0] + radius * np.cos(theta), centre[1] + radius * np.sin(theta)
+    phi = np.mod(np.arctan2(y, x), 2 * np.pi)
+    order = np.argsort(phi)
+    return np.interp(theta, phi[order], np.hypot(x, y)[order], period=2 * np.pi)
 
 
 def _normal_quantile(p: float) -> float:

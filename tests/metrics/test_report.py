@@ -1,0 +1,88 @@
+"""The evaluation report (Markdown/CSV/dict) and the multi-model comparison agree with the metric functions."""
+import csv
+import math
+
+import numpy as np
+import pytest
+
+from specklegan_tf import CLASS_NAMES
+from specklegan_tf.metrics import (
+    class_histogram_jsd,
+    compare_models,
+    evaluation_report,
+    kid,
+    paired_ssim,
+    speckle_statistics,
+    texture_frechet_distance,
+)
+
+
+@pytest.fixture(scope="module")
+def sets(phantom_sets):
+    (real, real_masks), (other, other_masks) = phantom_sets
+    real, real_masks, other, other_masks = real[:16], real_masks[:16], other[:16], other_masks[:16]
+    brighter = np.clip(real.astype(np.int32) + 30, 0, 255).astype(np.uint8)
+    return real, real_masks, other, other_masks, brighter
+
+
+def test_report_rows_match_the_metric_functions(sets, tmp_path):
+    real, real_masks, _, _, brighter = sets
+    report = evaluation_report(real, real_masks, brighter, real_masks, kid_subsets=20, kid_subset_size=8)
+    values = report.as_dict()
+    assert values["texture_fd"] == pytest.approx(texture_frechet_distance(real, brighter))
+    assert (values["kid_texture_mean"], values["kid_texture_std"]) == pytest.approx(
+        kid(real, brighter, subsets=20, subset_size=8))
+    jsd = class_histogram_jsd(real, real_masks, brighter, real_masks)
+    for name in CLASS_NAMES:
+        assert values[f"jsd_e-3_{name}"] == pytest.approx(1e3 * jsd[name])
+    assert (values["ssim_mean"], values["ssim_std"]) == pytest.approx(paired_ssim(real, brighter))
+    fake_speckle = speckle_statistics(brighter, real_masks)
+    assert values["speckle_fake_intima_media_snr"] == pytest.approx(fake_speckle["intima_media"]["snr"])
+    assert "fid_inception_v3" not in values  # no Inception features were given
+
+    markdown = report.to_markdown()
+    assert "Texture Fréchet distance" in markdown and "SSIM" in markdown and "Nakagami m" in markdown
+    assert f"{report.ssim_mean:.3f} ± {report.ssim_std:.3f}" in markdown
+
+    report.to_csv(tmp_path / "report.csv")
+    with open(tmp_path / "report.csv", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["metric", "value"]
+    for metric, value in rows[1:]:
+        assert float(value) == pytest.approx(values[metric], nan_ok=True)
+
+
+def test_ssim_only_for_images_generated_from_the_real_masks(sets):
+    real, real_masks, other, other_masks, _ = sets
+    report = evaluation_report(real, real_masks, other, other_masks, kid_subsets=5, kid_subset_size=8)
+    assert report.ssim_mean is None and "n/a" in report.to_markdown()
+    assert report.as_dict()["n_fake"] == 16 and math.isfinite(report.texture_fd)
+
+
+def test_compare_models_side_by_side(sets, tmp_path):
+    real, real_masks, other, other_masks, brighter = sets
+    table = compare_models(real, real_masks, {"phantom": (other, other_masks), "brighter": (brighter, real_masks)},
+                           kid_subsets=10, kid_subset_size=8)
+    values = table.as_dict()
+    assert list(values) == ["phantom", "brighter"]
+    # The other phantom seed is closer to the real set than the brightened copy, in every class histogram.
+    for name in CLASS_NAMES:
+        assert values["phantom"][f"jsd_e-3_{name}"] < values["brighter"][f"jsd_e-3_{name}"]
+    single = evaluation_report(real, real_masks, other, other_masks, kid_subsets=10, kid_subset_size=8)
+    assert values["phantom"]["texture_fd"] == pytest.approx(single.texture_fd)
+    markdown = table.to_markdown()
+    assert markdown.splitlines()[0] == "| Metric | phantom | brighter |"
+    table.to_csv(tmp_path / "comparison.csv")
+    with open(tmp_path / "comparison.csv", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["metric", "phantom", "brighter"] and len(rows) == len(values["phantom"]) + 1
+
+
+def test_bad_arguments(sets):
+    real, real_masks, *_ = sets
+    with pytest.raises(ValueError, match="generated"):
+        compare_models(real, real_masks, {})
+    with pytest.raises(ValueError, match="fake_masks"):
+        evaluation_report(real, real_masks, real, real_masks[:, :10])
+    with pytest.raises(ValueError, match="real_images"):
+        evaluation_report(real[..., :5, :5, None, None], real_masks, real, real_masks)

@@ -129,11 +129,11 @@ def sample_geometry(rng: np.random.Generator, grid: PolarGrid, params: PhantomPa
     mean_plaque = max(vessel_mean - lumen_mean - float(media_own.mean()), 0.05)
     concentric = rng.uniform(0.1, 0.6)  # share of the plaque spread evenly around the lumen
     plaque_own = mean_plaque * (concentric + (1 - concentric) * plaque_shape / max(float(plaque_shape.mean()), 1e-6))
+    # Keep the vessel inside the field of view (with room for the catheter offset) by thinning the plaque.
+    room = params.max_depth_mm - 0.35 - 0.3 * lumen_mean - float(np.max(lumen_own + media_own))
+    plaque_own = plaque_own * min(1.0, max(room, 0.05) / float(plaque_own.max()))
     iel_own = lumen_own + plaque_own  # internal elastic lamina: inner border of the media
     eem_own = iel_own + media_own
-    # Keep the vessel inside the field of view.
-    scale = min(1.0, (params.max_depth_mm - 0.35) / (float(eem_own.max()) + 0.3 * lumen_mean))
-    lumen_own, iel_own, eem_own = lumen_own * scale, iel_own * scale, eem_own * scale
     # Catheter offset from the lumen centre, keeping its surface >= 0.15 mm from the lumen border.
     room = max(float(lumen_own.min()) - rc - 0.15, 0.0)
     direction = rng.uniform(0, 2 * np.pi)

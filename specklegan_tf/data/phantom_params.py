@@ -85,7 +85,7 @@ class PhantomParams:
     p_calcium: float = 0.35
     p_guidewire: float = 0.6
     p_side_branch: float = 0.15
-    lumen_radius_range_mm: tuple[float, float] = (1.0, 2.2)
+    lumen_radius_range_mm: tuple[float, float] = (1.2, 2.3)
     vessel_radius_range_mm: tuple[float, float] = (2.2, 4.2)
     uniform: bool = False
     n_angles: int | None = None

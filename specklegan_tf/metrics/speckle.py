@@ -19,10 +19,12 @@ same way, not for checking 1.91. Grain sizes are hardly affected by the compress
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
-from skimage.transform import warp_polar
+import scipy.fft
+from scipy import ndimage
 
 from specklegan_tf import CLASS_NAMES
 from specklegan_tf.metrics._checks import as_images, as_masks, check_positive_int
@@ -38,26 +40,35 @@ def polar_shape(height: int, width: int) -> tuple[int, int]:
     return int(math.ceil(2.0 * math.pi * radius)), int(radius)
 
 
+@functools.lru_cache(maxsize=8)
+def _polar_coordinates(height: int, width: int) -> np.ndarray:
+    """(2, angles, radii) Cartesian (row, column) sampling positions of the polar grid, as in
+    ``skimage.transform.warp_polar`` (centre at the middle of the image, radius to the inscribed circle)."""
+    angles, radii = polar_shape(height, width)
+    radius = min(height, width) / 2.0
+    theta = np.arange(angles) * (2.0 * np.pi / angles)
+    r = np.arange(radii) * (radius / radii)
+    rows = (height / 2.0 - 0.5) + r[None, :] * np.sin(theta)[:, None]
+    cols = (width / 2.0 - 0.5) + r[None, :] * np.cos(theta)[:, None]
+    return np.stack([rows, cols]).astype(np.float32)
+
+
 def to_polar(stack: np.ndarray, order: int = 1) -> np.ndarray:
     """Resamples (B, H, W) images to (B, angles, radii) about the image centre (bilinear by default).
 
-    Masks need ``order=0`` so that labels stay labels.
+    The same grid as ``skimage.transform.warp_polar`` (1 px radial steps to the inscribed circle), but the
+    coordinates are computed once per image size and fed to ``scipy.ndimage.map_coordinates`` directly,
+    which is several times faster than warp_polar's per-call mapping for thousands of images. Masks need
+    ``order=0`` so that labels stay labels.
     """
-    batch, height, width = stack.shape
-    angles, radii = polar_shape(height, width)
-    # One warp for the whole batch: the images ride along as channels.
-    polar = warp_polar(
-        np.moveaxis(stack, 0, -1).astype(np.float32, copy=False),
-        radius=min(height, width) / 2.0,
-        output_shape=(angles, radii),
-        channel_axis=-1,
-        order=order,
-        preserve_range=True,
-    )
-    return np.moveaxis(polar, -1, 0)
+    coordinates = _polar_coordinates(*stack.shape[1:])
+    output = np.empty((stack.shape[0],) + coordinates.shape[1:], dtype=np.float32)
+    for image, target in zip(stack.astype(np.float32, copy=False), output):
+        ndimage.map_coordinates(image, coordinates, output=target, order=order, mode="nearest")
+    return output
 
 
-def polar_autocorrelation_sums(polar: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, ...]:
+def polar_autocorrelation_sums(polar: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """Un-normalised autocorrelation sums of polar amplitudes inside a region, per image.
 
     The mean of the region at each radius is removed first (so that radial attenuation and the
@@ -67,30 +78,37 @@ def polar_autocorrelation_sums(polar: np.ndarray, weights: np.ndarray) -> tuple[
 
     Args:
         polar: (B, A, R) amplitudes in polar coordinates.
-        weights: (B, A, R) region indicator (1 inside, 0 outside).
+        weights: (B, A, R) region indicator (1 inside, 0 outside); None for the whole polar image.
 
     Returns:
-        ``(axial_num, axial_den, lateral_num, lateral_den)``: arrays (B, R) and (B, R, A // 2 + 1). The
-        autocorrelation coefficient at lag k is ``(num[..., k] / den[..., k]) / (num[..., 0] / den[..., 0])``.
+        ``(axial_num, axial_den, lateral_num, lateral_den)``: arrays (B, R) and (B, R, A // 2 + 1) (the
+        denominators have batch size 1 when ``weights`` is None). The autocorrelation coefficient at lag k
+        is ``(num[..., k] / den[..., k]) / (num[..., 0] / den[..., 0])``.
     """
-    weights = weights.astype(np.float64)
-    values = polar.astype(np.float64)
-    counts = weights.sum(axis=1, keepdims=True)
-    ring_mean = (weights * values).sum(axis=1, keepdims=True) / np.maximum(counts, 1.0)
-    centred = (values - ring_mean) * weights
+    values = polar.astype(np.float32, copy=False)
+    if weights is None:
+        weights = np.ones((1,) + polar.shape[1:], dtype=np.float32)
+        ring_mean = values.mean(axis=1, keepdims=True)
+        centred = values - ring_mean
+    else:
+        weights = weights.astype(np.float32)
+        counts = weights.sum(axis=1, keepdims=True)
+        ring_mean = (weights * values).sum(axis=1, keepdims=True) / np.maximum(counts, 1.0)
+        centred = (values - ring_mean) * weights
 
     def along(array: np.ndarray, axis: int, circular: bool) -> np.ndarray:
         n = array.shape[axis]
         size = n if circular else 2 * n  # zero padding turns the circular correlation into a linear one
-        spectrum = np.fft.rfft(array, n=size, axis=axis)
-        correlation = np.fft.irfft(spectrum * np.conj(spectrum), n=size, axis=axis)
+        spectrum = scipy.fft.rfft(array, n=size, axis=axis)
+        power = spectrum.real ** 2 + spectrum.imag ** 2
+        correlation = scipy.fft.irfft(power, n=size, axis=axis)
         keep = n // 2 + 1 if circular else n
-        return np.take(correlation, np.arange(keep), axis=axis)
+        return correlation[:, :keep] if axis == 1 else correlation[:, :, :keep]
 
-    axial_num = along(centred, 2, circular=False).sum(axis=1)
-    axial_den = along(weights, 2, circular=False).sum(axis=1)
-    lateral_num = np.swapaxes(along(centred, 1, circular=True), 1, 2)
-    lateral_den = np.swapaxes(along(weights, 1, circular=True), 1, 2)
+    axial_num = along(centred, 2, circular=False).sum(axis=1, dtype=np.float64)
+    axial_den = along(weights, 2, circular=False).sum(axis=1, dtype=np.float64)
+    lateral_num = np.swapaxes(along(centred, 1, circular=True), 1, 2).astype(np.float64)
+    lateral_den = np.swapaxes(along(weights, 1, circular=True), 1, 2).astype(np.float64)
     return axial_num, axial_den, lateral_num, lateral_den
 
 

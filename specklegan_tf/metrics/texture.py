@@ -30,7 +30,8 @@ class TextureFeatures(FeatureExtractor):
       dissimilarity / (L-1), homogeneity, energy, correlation) on the image quantised to ``levels`` gray
       levels, averaged over four angles, at each of ``distances``;
     - normalised histograms of rotation-invariant uniform local binary patterns (``local_binary_pattern``,
-      8 neighbours) at each of ``lbp_radii``;
+      8 neighbours at radius 1) of the image downsampled by each of ``lbp_scales`` (block means; a
+      pyramid is 3 times cheaper than large LBP radii at full resolution);
     - speckle statistics: log of the median SNR and of the median Nakagami m over ``block`` x ``block``
       tiles (tiles darker than 2 gray levels or flat are skipped, i.e. the black frame outside the field of
       view) and log of the axial and lateral grain size (autocorrelation FWHM in polar coordinates, see
@@ -44,12 +45,13 @@ class TextureFeatures(FeatureExtractor):
     Args:
         distances: GLCM pixel distances.
         levels: gray levels of the quantised image the GLCM is computed on (2..256).
-        lbp_radii: radii of the local binary patterns.
+        lbp_scales: downsampling factors of the images the local binary patterns are computed on.
         block: tile size in pixels for the local SNR and Nakagami m.
         batch_size: images processed at once.
 
     Call arguments:
-        images: uint8 (N, H, W) or float gray values in [0, 255]; H, W >= 2 * max(distances, lbp_radii) + 1.
+        images: uint8 (N, H, W) or float gray values in [0, 255]; H, W >= 2 * max(distances) + 1,
+            >= 3 * max(lbp_scales) and >= block.
 
     Returns:
         float64 array (N, dim); ``feature_names`` lists the columns.
@@ -66,7 +68,7 @@ class TextureFeatures(FeatureExtractor):
         self,
         distances: Sequence[int] = (1, 2, 4, 8),
         levels: int = 32,
-        lbp_radii: Sequence[int] = (1, 3),
+        lbp_scales: Sequence[int] = (1, 2),
         block: int = 16,
         batch_size: int = 32,
     ) -> None:
@@ -77,9 +79,9 @@ class TextureFeatures(FeatureExtractor):
         if not 2 <= int(levels) <= 256:
             raise ValueError(f"`levels` must lie in 2..256; received {levels!r}.")
         self.levels = int(levels)
-        self.lbp_radii = tuple(int(r) for r in lbp_radii)
-        if not self.lbp_radii or min(self.lbp_radii) < 1:
-            raise ValueError(f"`lbp_radii` must be positive integers; received {lbp_radii!r}.")
+        self.lbp_scales = tuple(int(r) for r in lbp_scales)
+        if not self.lbp_scales or min(self.lbp_scales) < 1:
+            raise ValueError(f"`lbp_scales` must be positive integers; received {lbp_scales!r}.")
         if int(block) < 2:
             raise ValueError(f"`block` must be >= 2 pixels; received {block!r}.")
         self.block = int(block)
@@ -90,17 +92,17 @@ class TextureFeatures(FeatureExtractor):
     def _names(self) -> tuple[str, ...]:
         names = ["mean", "std", "skewness", "log_kurtosis", "entropy"]
         names += [f"glcm_{p}_d{d}" for d in self.distances for p in _GLCM_PROPERTIES]
-        names += [f"lbp_r{r}_bin{b}" for r in self.lbp_radii for b in range(self._lbp_points + 2)]
+        names += [f"lbp_s{s}_bin{b}" for s in self.lbp_scales for b in range(self._lbp_points + 2)]
         names += ["log_block_snr", "log_block_nakagami_m", "log_axial_grain", "log_lateral_grain"]
         return tuple(names)
 
     def extract_batch(self, images: np.ndarray) -> np.ndarray:
         """Features of one batch (B, H, W) -> (B, dim)."""
-        margin = 2 * max(self.distances + self.lbp_radii) + 1
-        if min(images.shape[1:]) < max(margin, self.block):
+        smallest = max(2 * max(self.distances) + 1, 3 * max(self.lbp_scales), self.block)
+        if min(images.shape[1:]) < smallest:
             raise ValueError(
                 f"`images` of size {images.shape[1:]} are too small for TextureFeatures with distances "
-                f"{self.distances}, lbp_radii {self.lbp_radii} and block {self.block}."
+                f"{self.distances}, lbp_scales {self.lbp_scales} and block {self.block} (need >= {smallest})."
             )
         gray = images.astype(np.float64) / 255.0
         rounded = np.rint(images).astype(np.uint8) if images.dtype != np.uint8 else images
@@ -143,17 +145,23 @@ class TextureFeatures(FeatureExtractor):
     def _lbp(self, image: np.ndarray) -> np.ndarray:
         bins = self._lbp_points + 2
         histograms = []
-        for radius in self.lbp_radii:
-            codes = local_binary_pattern(image, self._lbp_points, radius, method="uniform").astype(np.int64)
-            crop = codes[radius:-radius, radius:-radius]  # border codes read padded pixels
-            histograms.append(np.bincount(crop.ravel(), minlength=bins)[:bins] / crop.size)
+        for scale in self.lbp_scales:
+            if scale > 1:
+                rows, cols = image.shape[0] // scale, image.shape[1] // scale
+                blocks = image[: rows * scale, : cols * scale].reshape(rows, scale, cols, scale)
+                level = np.rint(blocks.mean(axis=(1, 3))).astype(np.uint8)  # LBP wants integer images
+            else:
+                level = image
+            codes = local_binary_pattern(level, self._lbp_points, 1, method="uniform").astype(np.int64)
+            inner = codes[1:-1, 1:-1]  # border codes read padded pixels
+            histograms.append(np.bincount(inner.ravel(), minlength=bins)[:bins] / inner.size)
         return np.concatenate(histograms)
 
     def _speckle(self, images: np.ndarray) -> np.ndarray:
         batch, height, width = images.shape
         b = self.block
         tiles = images[:, : height // b * b, : width // b * b].reshape(batch, height // b, b, width // b, b)
-        tiles = tiles.transpose(0, 1, 3, 2, 4).reshape(batch, -1, b * b).astype(np.float64)
+        tiles = tiles.transpose(0, 1, 3, 2, 4).reshape(batch, -1, b * b)
         mean, std = tiles.mean(axis=2), tiles.std(axis=2)
         intensity = tiles ** 2
         intensity_var = intensity.var(axis=2)
@@ -166,13 +174,10 @@ class TextureFeatures(FeatureExtractor):
         log_m = np.log(_nanmedian_or(m, 1.0))
 
         angles, radii = polar_shape(height, width)
-        polar = to_polar(images)
-        weights = np.ones_like(polar, dtype=bool)
-        axial_num, axial_den, lateral_num, lateral_den = polar_autocorrelation_sums(polar, weights)
+        axial_num, axial_den, lateral_num, lateral_den = polar_autocorrelation_sums(to_polar(images))
         radius_of_column = np.arange(radii, dtype=np.float64) * (min(height, width) / 2.0) / radii
         axial = autocorrelation_fwhm(axial_num, axial_den)
-        lateral = np.array([lateral_grain(n, d, angles, radius_of_column)[1]
-                            for n, d in zip(lateral_num, lateral_den)])
+        lateral = np.array([lateral_grain(n, lateral_den[0], angles, radius_of_column)[1] for n in lateral_num])
         # Undefined grain sizes (flat images) become 1 px, the width of white noise.
         log_axial = np.log(np.where(np.isfinite(axial) & (axial > 0), axial, 1.0))
         log_lateral = np.log(np.where(np.isfinite(lateral) & (lateral > 0), lateral, 1.0))

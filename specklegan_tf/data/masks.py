@@ -39,14 +39,14 @@ class MaskPrior:
     seed=0)`` (rounded outwards), so that synthetic masks resemble the embedded phantom.
     """
 
-    vessel_area: Range = (0.16, 0.62)
-    lumen_area: Range = (0.04, 0.19)
-    lumen_fraction: Range = (0.10, 0.75)
-    vessel_eccentricity: Range = (0.0, 0.75)
-    lumen_eccentricity: Range = (0.0, 0.85)
-    vessel_offset: Range = (0.0, 0.12)
-    lumen_offset: Range = (0.0, 0.55)
-    min_wall: Range = (0.002, 0.04)
+    vessel_area: Range = (0.15, 0.42)
+    lumen_area: Range = (0.045, 0.17)
+    lumen_fraction: Range = (0.11, 0.79)
+    vessel_eccentricity: Range = (0.13, 0.65)
+    lumen_eccentricity: Range = (0.28, 0.52)
+    vessel_offset: Range = (0.0, 0.19)
+    lumen_offset: Range = (0.01, 0.55)
+    min_wall: Range = (0.01, 0.15)
     disturbance: float = 0.05
 
     def __post_init__(self) -> None:

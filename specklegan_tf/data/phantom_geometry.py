@@ -187,7 +187,7 @@ def _add_artefacts(rng, grid, params, tissue, lumen, eem, media_thickness) -> No
         centre = rng.uniform(0, 2 * np.pi)
         half_width = np.deg2rad(rng.uniform(15, 60))
         depth_fraction = rng.uniform(0.1, 0.8)  # superficial to deep inside the plaque
-        thickness = rng.uniform(0.08, 0.2)
+        thickness = rng.uniform(0.1, 0.25)
         inner = lumen + depth_fraction * np.maximum(eem - media_thickness - lumen, 0.0)
         dist = np.angle(np.exp(1j * (grid.angles - centre)))
         in_arc = (np.abs(dist) < half_width)[:, None]

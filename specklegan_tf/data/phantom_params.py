@@ -5,7 +5,7 @@ import dataclasses
 from dataclasses import dataclass
 
 # Bump whenever the simulated images change for the same parameters, so cached phantom data sets are rebuilt.
-PHANTOM_VERSION = 2
+PHANTOM_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class PhantomParams:
     atten_media: float = 1.0
     atten_adventitia: float = 1.2
     atten_periadventitia: float = 0.8
-    atten_calcium: float = 40.0
+    atten_calcium: float = 80.0
     atten_guidewire: float = 2000.0
     attenuation_reference: float = 0.8
     ring_down_db: float = 6.0

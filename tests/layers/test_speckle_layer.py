@@ -124,7 +124,9 @@ def test_phase_seeds_as_keras_tensor_in_a_functional_model():
 # ------------------------------------------------------------------------------------------ gradients, training
 def test_gradients_to_input_and_every_window_are_finite_and_nonzero():
     layer = SpeckleLayer(num_sizes=4, window_init=(6.0, 20.0), reference_size=32, polar=True, seed=1)
-    x = tf.Variable(np.random.default_rng(2).uniform(0.2, 1.0, (2, 32, 32, 2)).astype("float32"))
+    values = np.random.default_rng(2).uniform(0.2, 1.0, (2, 32, 32, 2)).astype("float32")
+    values[1, :, :, 0] = 0.0  # an all-zero map (as after a ReLU): |0| must not give NaN gradients
+    x = tf.Variable(values)
     layer.build(x.shape)
     phases = np.random.default_rng(3).uniform(0, 2 * np.pi, (2, 32, 32, 2)).astype("float32")
     target = np.random.default_rng(4).uniform(size=(2, 32, 32, 8)).astype("float32")

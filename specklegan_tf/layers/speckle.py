@@ -114,7 +114,8 @@ class SpeckleLayer(keras.layers.Layer):
             with a different stream, so under ``jit_compile=True`` the phases for a seed are deterministic but not
             the ones drawn without XLA (eager, graph mode, exported SavedModels).
         Without ``phases`` and ``phase_seeds`` the phases come from ``keras.random.uniform`` with the layer's
-        ``SeedGenerator``.
+        ``SeedGenerator``; under ``tf.distribute`` with several replicas the replica id is folded into the seed
+        (``tf.random.experimental.stateless_fold_in``) so that the replicas draw different phases.
 
     Input shape: ``(N, H, W, C)``. Output shape: ``(N, H, W, C * num_sizes)``, in the layer's compute dtype
     (float16 under ``mixed_float16``: the FFTs always run in float32 / complex64).
@@ -271,10 +272,15 @@ class SpeckleLayer(keras.layers.Layer):
                 )
 
             return tf.map_fn(draw, seeds, fn_output_signature=tf.TensorSpec((rows, cols, channels), tf.float32))
-        return keras.random.uniform(
-            (batch, rows, cols, channels), minval=0.0, maxval=2.0 * math.pi, dtype="float32",
-            seed=self.seed_generator,
-        )
+        shape = (batch, rows, cols, channels)
+        replica = tf.distribute.get_replica_context()
+        if replica is not None and replica.num_replicas_in_sync > 1:
+            # Every replica holds a copy of the seed state: without folding in the replica id, all replicas would
+            # draw the same phases and the halves of a global batch would share their speckle.
+            seed = tf.cast(tf.math.floormod(self.seed_generator.next(), tf.int32.max - 1), tf.int32)
+            seed = tf.random.experimental.stateless_fold_in(seed, replica.replica_id_in_sync_group)
+            return tf.random.stateless_uniform(shape, seed=seed, minval=0.0, maxval=2.0 * math.pi, dtype=tf.float32)
+        return keras.random.uniform(shape, minval=0.0, maxval=2.0 * math.pi, dtype="float32", seed=self.seed_generator)
 
     def call(self, inputs, training=None, phases=None, phase_seeds=None):
         channels = inputs.shape[-1]

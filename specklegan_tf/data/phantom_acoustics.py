@@ -21,12 +21,13 @@ _LN10_20 = np.log(10.0) / 20.0
 
 
 def tissue_properties(geometry: VesselGeometry, params: PhantomParams) -> tuple[np.ndarray, np.ndarray]:
-    """Echogenicity (linear backscatter intensity) and attenuation (dB/(cm·MHz)) on the polar grid."""
+    """Backscatter level (dB re. the adventitia; -inf inside the catheter) and attenuation (dB/(cm·MHz)), both
+    float32 (n_angles, n_depth). The echogenicity (linear intensity) is ``10 ** (level / 10)``."""
     tissue = geometry.tissue
     if params.uniform:
-        level_db = np.where(tissue == CATHETER, -np.inf, 0.0)
-        atten = np.where(tissue == CATHETER, 0.0, params.attenuation_reference)
-        return np.exp(2 * _LN10_20 * level_db).astype(np.float32), atten.astype(np.float32)
+        level_db = np.where(tissue == CATHETER, -np.inf, 0.0).astype(np.float32)
+        atten = np.where(tissue == CATHETER, 0.0, params.attenuation_reference).astype(np.float32)
+        return level_db, atten
     base_db = np.array([-np.inf, params.echo_blood_db, params.echo_plaque_db, params.echo_media_db,
                         params.echo_adventitia_db, params.echo_periadventitia_db, params.echo_calcium_db,
                         params.echo_guidewire_db], dtype=np.float32)
@@ -41,8 +42,12 @@ def tissue_properties(geometry: VesselGeometry, params: PhantomParams) -> tuple[
     fat = peri & (geometry.fat_field > 0)
     level_db[fat] = params.echo_fat_db
     level_db[peri & ~fat] += 0.5 * params.adventitia_streak_db * geometry.adventitia_field[peri & ~fat]
-    echogenicity = np.exp(np.float32(2 * _LN10_20) * level_db)
-    return echogenicity.astype(np.float32), base_atten[tissue].astype(np.float32)
+    return level_db, base_atten[tissue]
+
+
+def _complex_normal(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Circular complex Gaussian samples with E|z|^2 = 2 (unit-variance real and imaginary parts), complex64."""
+    return rng.standard_normal(shape + (2,), dtype=np.float32).view(np.complex64)[..., 0]
 
 
 @functools.lru_cache(maxsize=16)
@@ -81,46 +86,60 @@ def _lateral_transfer(grid: PolarGrid, params: PhantomParams) -> np.ndarray:
 
 def simulate_envelope(rng: np.random.Generator, geometry: VesselGeometry, grid: PolarGrid,
                       params: PhantomParams) -> tuple[np.ndarray, np.ndarray]:
-    """Envelope after TGC (before log compression) and the echogenicity map, both (n_angles, n_depth)."""
-    echogenicity, attenuation = tissue_properties(geometry, params)
+    """Envelope after TGC (before log compression) and the backscatter level in dB, both (n_angles, n_depth)."""
+    level_db, attenuation = tissue_properties(geometry, params)
     shape = (grid.n_angles, grid.n_depth)
     r = grid.radii
 
+    # Attenuation on the way in and out: cumulative along each A-line, so calcium and the guidewire cast shadows.
+    loss_db = np.cumsum(attenuation, axis=1)
+    loss_db *= np.float32(2 * params.frequency_mhz * grid.dr / 10.0)  # dr in cm
     # Scatterers: every grid cell holds the sum of many randomly placed point scatterers, i.e. a circular complex
     # Gaussian amplitude whose variance is the echogenicity: fully developed speckle. With a finite density the
     # number per cell is Poisson, and sparse tissue gives partially developed speckle (mean/std below 1.91).
-    amplitude = np.sqrt(0.5 * echogenicity, dtype=np.float32)
+    amplitude = level_db - loss_db  # one exponential for echogenicity and attenuation together
+    amplitude *= np.float32(_LN10_20)
+    np.exp(amplitude, out=amplitude)
+    amplitude *= np.float32(np.sqrt(0.5))
     if params.scatterer_density_per_mm2 is not None:
         expected = np.broadcast_to(params.scatterer_density_per_mm2 * r * grid.dtheta * grid.dr, shape)
         amplitude *= np.sqrt(rng.poisson(expected) / expected, dtype=np.float32)
-
-    # Attenuation on the way in and out: cumulative along each A-line, so calcium and the guidewire cast shadows.
-    loss_db = np.cumsum(attenuation, axis=1) * np.float32(2 * params.frequency_mhz * grid.dr / 10.0)  # dr in cm
-    amplitude *= np.exp(-np.float32(_LN10_20) * loss_db)
-    field = np.empty(shape, dtype=np.complex64)
-    field.real = rng.standard_normal(shape, dtype=np.float32) * amplitude
-    field.imag = rng.standard_normal(shape, dtype=np.float32) * amplitude
+    field = _complex_normal(rng, shape)
+    field *= amplitude
 
     # Axial PSF (pulse) by FFT along depth, zero-padded so the far end does not wrap onto the near end.
     n_fft = scipy.fft.next_fast_len(grid.n_depth + int(np.ceil(8 * params.axial_sigma_mm / grid.dr)) + 2)
-    signal = scipy.fft.ifft(scipy.fft.fft(field, n=n_fft, axis=1) * _axial_transfer(grid, params, n_fft)[None, :],
-                            axis=1)[:, : grid.n_depth]
+    spectrum = scipy.fft.fft(field, n=n_fft, axis=1)
+    spectrum *= _axial_transfer(grid, params, n_fft)[None, :]
+    signal = scipy.fft.ifft(spectrum, axis=1)[:, : grid.n_depth]
     # Lateral PSF across A-lines: circular in angle, with a different beam width at every depth.
-    signal = scipy.fft.ifft(scipy.fft.fft(signal, axis=0) * _lateral_transfer(grid, params), axis=0)
+    spectrum = scipy.fft.fft(signal, axis=0)
+    spectrum *= _lateral_transfer(grid, params)
+    signal = scipy.fft.ifft(spectrum, axis=0)
 
     if not params.uniform:
-        signal += _ring_down(rng, grid, params)
-        noise = np.float32(10 ** (params.noise_db / 20) * np.sqrt(0.5))
-        signal.real += noise * rng.standard_normal(shape, dtype=np.float32)
-        signal.imag += noise * rng.standard_normal(shape, dtype=np.float32)
+        ring = _ring_down(rng, grid, params)
+        signal[:, : ring.shape[1]] += ring
+        noise = _complex_normal(rng, shape)
+        noise *= np.float32(10 ** (params.noise_db / 20) * np.sqrt(0.5))
+        signal += noise
 
-    tgc_db = params.tgc_fraction * 2 * params.frequency_mhz * params.attenuation_reference * (r / 10.0)
-    envelope = np.abs(signal) * np.exp(_LN10_20 * tgc_db).astype(np.float32)[None, :]
-    return envelope, echogenicity
+    envelope = np.abs(signal)
+    envelope *= _tgc_gain(grid, params)[None, :]
+    return envelope, level_db
+
+
+@functools.lru_cache(maxsize=16)
+def _tgc_gain(grid: PolarGrid, params: PhantomParams) -> np.ndarray:
+    """Time-gain compensation: undoes ``tgc_fraction`` of the nominal round-trip attenuation at each depth."""
+    tgc_db = params.tgc_fraction * 2 * params.frequency_mhz * params.attenuation_reference * (grid.radii / 10.0)
+    return np.exp(_LN10_20 * tgc_db).astype(np.float32)
 
 
 def _ring_down(rng: np.random.Generator, grid: PolarGrid, params: PhantomParams) -> np.ndarray:
-    """Transducer ring-down: bright rings just around the catheter, nearly the same on every A-line."""
+    """Transducer ring-down: bright rings just around the catheter, nearly the same on every A-line.
+
+    Returns the (n_angles, k) complex signal of the first k depth samples (zero beyond)."""
     amplitude = np.float32(10 ** (params.ring_down_db / 20)) * (
         1 + 0.15 * rng.standard_normal((grid.n_angles, 1), dtype=np.float32))
     return amplitude * _ring_down_profile(grid, params.catheter_radius_mm)[None, :]
@@ -131,9 +150,11 @@ def _ring_down_profile(grid: PolarGrid, catheter_radius_mm: float) -> np.ndarray
     r = grid.radii
     start = 0.8 * catheter_radius_mm
     depth = np.clip(r - start, 0, None)
-    # Decaying oscillation of the transducer after the transmit pulse: rings about 0.09 mm apart.
+    # Decaying oscillation of the transducer after the transmit pulse: rings about 0.07 mm apart.
     profile = np.where(r >= start, np.exp(-depth / 0.08) * (0.6 + 0.4 * np.cos(2 * np.pi * depth / 0.07)), 0.0)
-    return (profile * np.exp(2j * np.pi * r / 0.04)).astype(np.complex64)
+    profile = profile * np.exp(2j * np.pi * r / 0.04)
+    last = int(np.nonzero(np.abs(profile) > 1e-6)[0].max()) + 1  # 120 dB down: nothing left to add
+    return profile[:last].astype(np.complex64)
 
 
 def log_compress(envelope: np.ndarray, params: PhantomParams) -> tuple[np.ndarray, np.ndarray]:
@@ -144,7 +165,11 @@ def log_compress(envelope: np.ndarray, params: PhantomParams) -> tuple[np.ndarra
     (sqrt(pi)/2 for unit mean intensity), so echogenicities read directly off the scale.
     """
     reference = np.sqrt(np.pi) / 2
-    level_db = np.float32(20) * np.log10(np.maximum(envelope, np.float32(1e-12)) / np.float32(reference))
-    gray = (level_db - np.float32(params.white_level_db - params.dynamic_range_db)) * np.float32(
-        255.0 / params.dynamic_range_db)
-    return level_db, np.clip(gray, 0.0, 255.0)
+    level_db = np.maximum(envelope, np.float32(1e-12))
+    np.log10(level_db, out=level_db)
+    level_db *= np.float32(20)
+    level_db -= np.float32(20 * np.log10(reference))
+    gray = level_db - np.float32(params.white_level_db - params.dynamic_range_db)
+    gray *= np.float32(255.0 / params.dynamic_range_db)
+    np.clip(gray, 0.0, 255.0, out=gray)
+    return level_db, gray

@@ -48,7 +48,7 @@ class PolarGrid:
     def for_image(cls, image_size: int, params: PhantomParams) -> "PolarGrid":
         """A grid fine enough for the pulse (about 2 samples per axial sigma) and for the image's outer ring."""
         n_depth = params.n_depth or max(image_size, int(np.ceil(params.max_depth_mm / (params.axial_sigma_mm / 2))))
-        n_angles = params.n_angles or max(3 * image_size // 2, 256)
+        n_angles = params.n_angles or max(image_size, 256)
         return cls(int(n_angles), int(n_depth), params.max_depth_mm)
 
 

@@ -5,7 +5,7 @@ import dataclasses
 from dataclasses import dataclass
 
 # Bump whenever the simulated images change for the same parameters, so cached phantom data sets are rebuilt.
-PHANTOM_VERSION = 3
+PHANTOM_VERSION = 4
 
 
 @dataclass(frozen=True)

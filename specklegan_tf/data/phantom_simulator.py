@@ -22,14 +22,15 @@ DEFAULT_PHANTOM_SIZE = 435  # frames in the Balocco et al. (2014) data set the p
 
 @dataclass(frozen=True)
 class _ScanMap:
-    """Precomputed scan conversion of one (grid, image size): bilinear gather indices and weights per pixel."""
+    """Precomputed scan conversion of one (grid, image size): flat indices of the four polar neighbours of each
+    pixel and their bilinear weights."""
 
-    line0: np.ndarray  # A-line index below each pixel's angle
-    line1: np.ndarray  # the next A-line (wrapping at 2π)
-    depth0: np.ndarray
-    depth1: np.ndarray
+    corners: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # (line0, depth0), (line0, depth1), (1, 0), (1, 1)
+    weights: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    line0: np.ndarray
+    line1: np.ndarray
     w_line: np.ndarray  # weight of line1
-    w_depth: np.ndarray  # weight of depth1
+    radius: np.ndarray  # pixel radius in mm
     inside: np.ndarray  # pixel within the scanned disc
 
 
@@ -42,45 +43,54 @@ def _scan_map(image_size: int, grid: PolarGrid, fov_mm: float) -> _ScanMap:
     line = np.mod(np.arctan2(y, x).ravel(), 2 * np.pi) / grid.dtheta
     depth = np.clip(radius / grid.dr - 0.5, 0, grid.n_depth - 1)
     line0 = np.floor(line).astype(np.intp) % grid.n_angles
+    line1 = (line0 + 1) % grid.n_angles
     depth0 = np.minimum(np.floor(depth).astype(np.intp), grid.n_depth - 2)
-    return _ScanMap(line0, (line0 + 1) % grid.n_angles, depth0, depth0 + 1,
-                    (line - np.floor(line)).astype(np.float32), (depth - depth0).astype(np.float32),
-                    radius <= grid.max_depth_mm)
+    w_line = (line - np.floor(line)).astype(np.float32)
+    w_depth = (depth - depth0).astype(np.float32)
+    corners = tuple(a * grid.n_depth + d for a in (line0, line1) for d in (depth0, depth0 + 1))
+    weights = ((1 - w_line) * (1 - w_depth), (1 - w_line) * w_depth, w_line * (1 - w_depth), w_line * w_depth)
+    return _ScanMap(corners, weights, line0, line1, w_line, radius, radius <= grid.max_depth_mm)
 
 
 def scan_convert(polar: np.ndarray, grid: PolarGrid, image_size: int, fov_mm: float) -> np.ndarray:
     """Bilinear scan conversion of a (n_angles, n_depth) polar image to (image_size, image_size); 0 outside the scan."""
     m = _scan_map(image_size, grid, fov_mm)
-    near = polar[m.line0, m.depth0] * (1 - m.w_depth) + polar[m.line0, m.depth1] * m.w_depth
-    far = polar[m.line1, m.depth0] * (1 - m.w_depth) + polar[m.line1, m.depth1] * m.w_depth
-    out = near * (1 - m.w_line) + far * m.w_line
-    return np.where(m.inside, out, 0).reshape(image_size, image_size)
+    flat = np.ascontiguousarray(polar).ravel()
+    out = np.take(flat, m.corners[0]) * m.weights[0]
+    for corner, weight in zip(m.corners[1:], m.weights[1:]):
+        out += np.take(flat, corner) * weight
+    out[~m.inside] = 0
+    return out.reshape(image_size, image_size)
 
 
 def geometry_mask(lumen_radius: np.ndarray, eem_radius: np.ndarray, grid: PolarGrid, image_size: int,
                   fov_mm: float) -> np.ndarray:
     """Label map (0 lumen, 1 intima/media, 2 background) of the two borders, evaluated at each pixel centre."""
     m = _scan_map(image_size, grid, fov_mm)
-    radius = (m.depth0 + m.w_depth + 0.5) * grid.dr  # exact inside the scan; the borders lie well inside it
-    lumen = lumen_radius[m.line0] * (1 - m.w_line) + lumen_radius[m.line1] * m.w_line
-    eem = eem_radius[m.line0] * (1 - m.w_line) + eem_radius[m.line1] * m.w_line
+    lumen = np.take(lumen_radius, m.line0) * (1 - m.w_line) + np.take(lumen_radius, m.line1) * m.w_line
+    eem = np.take(eem_radius, m.line0) * (1 - m.w_line) + np.take(eem_radius, m.line1) * m.w_line
     mask = np.full(image_size * image_size, BACKGROUND, dtype=np.uint8)
-    mask[radius < eem] = INTIMA_MEDIA
-    mask[radius < lumen] = LUMEN
+    mask[m.radius < eem] = INTIMA_MEDIA
+    mask[m.radius < lumen] = LUMEN
     return mask.reshape(image_size, image_size)
 
 
-def simulate_frame(index: int, image_size: int, seed: int, params: PhantomParams) -> dict[str, np.ndarray]:
-    """One frame: image, mask and the intermediate polar maps. Depends only on (seed, index) and the parameters."""
+def simulate_frame(index: int, image_size: int, seed: int, params: PhantomParams,
+                   with_maps: bool = False) -> dict[str, np.ndarray]:
+    """One frame: image and mask (and with ``with_maps`` the polar intermediate maps). Depends only on
+    (seed, index) and the parameters."""
     rng = np.random.default_rng([int(seed), int(index)])
     grid = PolarGrid.for_image(image_size, params)
     geometry = sample_geometry(rng, grid, params)
-    envelope, echogenicity = simulate_envelope(rng, geometry, grid, params)
+    envelope, backscatter_db = simulate_envelope(rng, geometry, grid, params)
     level_db, gray = log_compress(envelope, params)
-    image = np.clip(np.rint(scan_convert(gray, grid, image_size, params.fov_mm)), 0, 255).astype(np.uint8)
-    mask = geometry_mask(geometry.lumen_radius, geometry.eem_radius, grid, image_size, params.fov_mm)
-    return {"image": image, "mask": mask, "envelope": envelope, "echogenicity": echogenicity,
-            "log_envelope_db": level_db, "tissue": geometry.tissue}
+    image = scan_convert(gray, grid, image_size, params.fov_mm)
+    frame = {"image": np.rint(image).astype(np.uint8),
+             "mask": geometry_mask(geometry.lumen_radius, geometry.eem_radius, grid, image_size, params.fov_mm)}
+    if with_maps:
+        frame.update(envelope=envelope, echogenicity=np.power(np.float32(10), backscatter_db / np.float32(10)),
+                     log_envelope_db=level_db, tissue=geometry.tissue)
+    return frame
 
 
 def simulate_ivus(n: int, image_size: int = 256, seed: int = 0, start: int = 0, return_envelope: bool = False,
@@ -123,7 +133,7 @@ def simulate_ivus(n: int, image_size: int = 256, seed: int = 0, start: int = 0, 
     masks = np.empty_like(images)
     extras: dict[str, list] = {"envelope": [], "echogenicity": [], "log_envelope_db": [], "tissue": []}
     for k in range(n):
-        frame = simulate_frame(start + k, image_size, seed, p)
+        frame = simulate_frame(start + k, image_size, seed, p, with_maps=return_envelope)
         images[k], masks[k] = frame["image"], frame["mask"]
         if return_envelope:
             for key in extras:

@@ -65,7 +65,7 @@ def test_flip_alone_is_an_exact_mirror_and_rotation_fills_background():
     np.testing.assert_array_equal(out[1], to_model_inputs(images[1])[::-1, :])
     # An all-lumen, all-white sample: what rotates in from outside is black image and background label.
     white = tf.constant(np.ones((1, SIZE, SIZE, 1), np.float32))
-    lumen = tf.constant(np.zeros((1, SIZE, SIZE), np.int32))
+    lumen = tf.constant(np.zeros((1, SIZE, SIZE), np.uint8))
     n_outside = 0
     for seed in range(4):
         img, lab = augment_batch(white, lumen, tf.constant([seed, 1], tf.int32))

@@ -106,7 +106,11 @@ class StageLog:
         self.log(f"[reproduce] {stage}: running")
         with self.timed(stage) as entry:
             record = work()
-        record = {**record, "stage": stage, "seconds_this_call": entry["seconds"]}
+        from specklegan_tf.experiments.provenance import git_state
+
+        git = git_state()  # a resumed experiment may finish its stages with other code: record it per stage
+        record = {**record, "stage": stage, "seconds_this_call": entry["seconds"],
+                  "git_commit": git["commit"], "git_dirty_files": git["dirty_files"]}
         write_json(record_path, record)
         self.log(f"[reproduce] {stage}: finished in {entry['seconds']:.0f} s")
         return record

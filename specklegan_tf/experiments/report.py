@@ -127,6 +127,20 @@ def timing_rows(seconds_by_stage: dict[str, float]) -> list[list[str]]:
     return rows
 
 
+def _stage_commits(runs, segmentation: dict[str, Any]) -> str:
+    """The git commits the GAN, evaluation and segmentation stages were completed at (a resumed experiment may
+    span several), each with the number of stages and how many of them ran with uncommitted code changes."""
+    records = [run[key] for run in runs.values() for key in ("gan", "eval")] + [segmentation]
+    counts: dict[str, list[int]] = {}
+    for record in records:
+        commit = str(record.get("git_commit") or "unknown")[:12]
+        entry = counts.setdefault(commit, [0, 0])
+        entry[0] += 1
+        entry[1] += bool(record.get("git_dirty_files"))
+    return "; ".join(f"`{commit}`: {n} stages ({dirty} with uncommitted changes)" for commit, (n, dirty) in
+                     counts.items())
+
+
 def write_report(out: Path, budget: Budget, manifest: dict[str, Any], real, runs: dict[str, dict[str, Any]],
                  segmentation: dict[str, Any], figures: dict[str, Path], seconds_by_stage: dict[str, float],
                  seconds_this_call: float) -> tuple[Path, dict[str, Path]]:
@@ -155,6 +169,7 @@ def write_report(out: Path, budget: Budget, manifest: dict[str, Any], real, runs
     metric_name = first["gan"]["metric_name"]
     best_rows = [[name, str(run["gan"]["epochs_done"]), str(run["gan"]["generator_updates"]),
                   fmt(run["gan"]["best_metric"]), str(run["gan"]["best_epoch"])] for name, run in runs.items()]
+    stage_commits = _stage_commits(runs, segmentation)
     dirty = "unknown" if git["dirty"] is None else ("yes: " + ", ".join(git["dirty_files"]) if git["dirty"] else "no")
     data_kind = "the embedded IVUS phantom (simulated, not clinical data)" if manifest["data"] == "phantom" \
         else f"the data folder `{manifest['data']}`"
@@ -169,7 +184,8 @@ def write_report(out: Path, budget: Budget, manifest: dict[str, Any], real, runs
         markdown_table(["item", "value"], [
             ["package version", machine["package_version"]],
             ["git commit", f"`{git['commit']}`" if git["commit"] else "unknown (not a git checkout)"],
-            ["uncommitted changes to tracked files", dirty],
+            ["uncommitted changes (tracked files; untracked code files) when the report was written", dirty],
+            ["commits the stages ran at", stage_commits],
             ["machine", f"{machine['cpu_count']} CPUs ({machine['processor']}), {machine['gpus']} GPUs, "
                         f"{machine['platform']}"],
             ["software", f"Python {machine['python']}, TensorFlow {machine['tensorflow']}, Keras {machine['keras']}, "

@@ -11,6 +11,7 @@ from .conversions import from_one_hot, to_model_inputs, to_one_hot, to_uint8
 from .folders import load_image_folders
 from .ivus_challenge import load_ivus_challenge, write_challenge_layout
 from .ivus_data import DataFormatError, IVUSData, SkippedSample
+from .masks import MaskPrior, fit_mask_prior, random_ivus_masks
 from .phantom_simulator import DEFAULT_PHANTOM_SIZE, simulate_ivus
 from .phantom_params import PhantomParams
 from .registry import default_cache_dir, load_dataset, load_phantom
@@ -19,15 +20,18 @@ __all__ = [
     "DEFAULT_PHANTOM_SIZE",
     "DataFormatError",
     "IVUSData",
+    "MaskPrior",
     "PhantomParams",
     "SkippedSample",
     "augment_batch",
     "default_cache_dir",
+    "fit_mask_prior",
     "from_one_hot",
     "load_dataset",
     "load_image_folders",
     "load_ivus_challenge",
     "load_phantom",
+    "random_ivus_masks",
     "make_dataset",
     "read_contour",
     "rotation_flip_transforms",

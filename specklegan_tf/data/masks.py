@@ -9,6 +9,7 @@ serves any other.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,13 +82,19 @@ def _polygon(centre: np.ndarray, radius: np.ndarray, t: np.ndarray) -> np.ndarra
     return np.stack([centre[0] + radius * np.cos(t), centre[1] + radius * np.sin(t)], axis=1)
 
 
+@functools.lru_cache(maxsize=4)
+def _pixel_grid(size: int) -> tuple[np.ndarray, np.ndarray]:
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64)
+    return y, x
+
+
 def _radial_region(centre: np.ndarray, radius: np.ndarray, t: np.ndarray, size: int) -> np.ndarray:
     """Pixels whose centres lie inside the star-shaped outline ``radius(t)`` around ``centre``.
 
     Evaluating the outline's own definition at every pixel is exact and, for these shapes, about 20 times faster
     than general polygon filling.
     """
-    y, x = np.mgrid[0:size, 0:size]
+    y, x = _pixel_grid(size)
     dx, dy = x - centre[0], y - centre[1]
     phi = np.mod(np.arctan2(dy, dx), 2 * np.pi)
     return np.hypot(dx, dy) < np.interp(phi, t, radius, period=2 * np.pi)

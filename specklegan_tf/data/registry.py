@@ -54,7 +54,7 @@ def load_phantom(image_size: int = 256, n: int | None = None, seed: int = 0,
         image_size: edge length in pixels.
         n: number of frames (default 435, the size of the real data set).
         seed: data set seed; frame i depends only on (seed, i).
-        cache_dir: cache folder (default ``default_cache_dir()``); ``False``-like empty string disables nothing.
+        cache_dir: cache folder (default ``default_cache_dir()``).
         **params: ``PhantomParams`` fields.
 
     Returns:

@@ -53,6 +53,6 @@ def build_discriminator(
         channels, index = min(2 * channels, _MAX_CHANNELS), index + 1
     x = keras.layers.LeakyReLU(0.2, name="features_activation")(x)
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
-    logits = keras.layers.SpectralNormalization(keras.layers.Dense(1, dtype="float32", name="logit_dense"), dtype="float32",
-                                                name="logit")(x)
+    dense = keras.layers.Dense(1, dtype="float32", name="logit_dense")
+    logits = keras.layers.SpectralNormalization(dense, dtype="float32", name="logit")(x)
     return keras.Model([image, mask], logits, name=name)

@@ -106,7 +106,8 @@ def build_generator(
     z = keras.Input((latent_dim,), name="z")
 
     channels = scaled(_TRUNK_CHANNELS[_GRID], width)
-    dense = keras.layers.SpectralNormalization(keras.layers.Dense(_GRID * _GRID * channels, name="projection_dense"), name="projection")
+    dense = keras.layers.Dense(_GRID * _GRID * channels, name="projection_dense")
+    dense = keras.layers.SpectralNormalization(dense, name="projection")
     x = keras.layers.Reshape((_GRID, _GRID, channels), name="to_grid")(dense(z))
     resolution = _GRID
     while resolution < image_size:
@@ -119,12 +120,13 @@ def build_generator(
     x = SPADEResidualBlock(speckle_maps, hidden_channels=hidden, name="penultimate_block")([x, mask])
     if speckle:
         phase_seeds = LatentPhaseSeeds(name="phase_seeds")(z)
-        x = SpeckleLayer(num_sizes=speckle_sizes, polar=polar, attention=True,
-                         seed=seed, name="speckle")(x, phase_seeds=phase_seeds)
+        speckle_layer = SpeckleLayer(num_sizes=speckle_sizes, polar=polar, attention=True, seed=seed, name="speckle")
+        x = speckle_layer(x, phase_seeds=phase_seeds)
     else:
         x = keras.layers.Identity(name="speckle")(x)
     x = SPADEResidualBlock(scaled(_LAST_CHANNELS, width), hidden_channels=hidden, name="last_block")([x, mask])
     x = keras.layers.LeakyReLU(0.2, name="output_activation")(x)
-    x = keras.layers.SpectralNormalization(keras.layers.Conv2D(1, 3, padding="same", name="to_image_conv"), name="to_image")(x)
+    to_image = keras.layers.Conv2D(1, 3, padding="same", name="to_image_conv")
+    x = keras.layers.SpectralNormalization(to_image, name="to_image")(x)
     image = keras.layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model([mask, z], image, name=name)

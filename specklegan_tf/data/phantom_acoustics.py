@@ -13,8 +13,7 @@ import functools
 import numpy as np
 import scipy.fft
 
-from .phantom_geometry import (ADVENTITIA, BLOOD, CALCIUM, CATHETER, GUIDEWIRE, MEDIA, PERIADVENTITIA, PLAQUE,
-                               PolarGrid, VesselGeometry)
+from .phantom_geometry import ADVENTITIA, CATHETER, PERIADVENTITIA, PLAQUE, PolarGrid, VesselGeometry
 from .phantom_params import PhantomParams
 
 _LN10_20 = np.log(10.0) / 20.0

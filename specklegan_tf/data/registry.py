@@ -33,7 +33,7 @@ def phantom_cache_path(cache_dir: str | os.PathLike, image_size: int, n: int, se
 
 
 def _atomic_savez(path: Path, **arrays: np.ndarray) -> None:
-    """Write an .npz next to ``path`` and rename it into place, so a crash or a parallel run never leaves half a file."""
+    """Write an .npz next to ``path`` and rename it into place: a crash or a parallel run never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tmp.npz", dir=path.parent)
     try:

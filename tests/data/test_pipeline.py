@@ -4,8 +4,8 @@ import pytest
 import tensorflow as tf
 
 from specklegan_tf import BACKGROUND, INTIMA_MEDIA, LUMEN
-from specklegan_tf.data import (augment_batch, from_one_hot, make_dataset, rotation_flip_transforms, to_model_inputs, to_one_hot,
-                                to_uint8)
+from specklegan_tf.data import (augment_batch, from_one_hot, make_dataset, rotation_flip_transforms, to_model_inputs,
+                                to_one_hot, to_uint8)
 
 SIZE = 48
 # Image intensity that encodes each label; background is black, like what rotates in from outside.

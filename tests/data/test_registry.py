@@ -50,7 +50,8 @@ def test_ivus_data_checks_and_subsets():
     images = np.zeros((3, 8, 8), np.uint8)
     masks = np.full((3, 8, 8), 2, np.uint8)
     data = IVUSData(images, masks, ["a", "b", "c"])
-    assert len(data) == 3 and data.subset([2, 0]).names == ["c", "a"] and data.subset(slice(1, None)).names == ["b", "c"]
+    assert len(data) == 3 and data.subset([2, 0]).names == ["c", "a"]
+    assert data.subset(slice(1, None)).names == ["b", "c"]
     with pytest.raises(ValueError, match="masks"):
         IVUSData(images, masks[:, :4], ["a", "b", "c"])
     with pytest.raises(ValueError, match="names"):

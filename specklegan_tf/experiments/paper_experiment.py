@@ -114,11 +114,19 @@ def gan_config(budget: Budget, model: str, n_train: int, seed: int, data: str, d
     """The :class:`~specklegan_tf.training.GANConfig` of one run; identical for both models but ``model``."""
     from specklegan_tf.training.config import GANConfig
 
+    import dataclasses
+
     schedule = budget.gan_schedule(n_train)
+    # Trainers without a separate phantom seed simulate the phantom with the training seed: only usable when
+    # both agree, else the models of different seeds would see different data.
+    extra = {"data_seed": data_seed} if "data_seed" in {f.name for f in dataclasses.fields(GANConfig)} else {}
+    if not extra and str(data).strip().lower() == "phantom" and data_seed != seed:
+        raise ValueError(f"this version of the GAN trainer has no data_seed option; the phantom seed {data_seed} "
+                         f"must equal the training seed {seed}")
     return GANConfig(
         name=run_dir.name, out=os.fspath(run_dir), export_dir=os.fspath(run_dir / "export"),
         epochs=schedule["epochs"], batch_size=budget.batch_size, seed=seed, val_every=schedule["val_every"],
-        data=data, n_train=n_train, data_seed=data_seed, model=model, image_size=budget.image_size,
+        data=data, n_train=n_train, model=model, image_size=budget.image_size, **extra,
         width=budget.width, latent_dim=budget.latent_dim, lr=budget.lr, decay_epochs=schedule["decay_epochs"],
         decay_factors=budget.decay_factors, features="inception" if inception_weights else "texture",
         inception_weights=inception_weights, val_images=min(budget.val_images, n_train),

@@ -288,3 +288,15 @@ def test_load_dataset_names_the_path_and_the_accepted_forms(tmp_path):
     (tmp_path / "odd").mkdir()
     message = _expect(ValueError, tmp_path / "odd", lambda: load_dataset(tmp_path / "odd"))
     assert "images/" in message
+
+
+def test_writer_refuses_masks_without_contours(tmp_path, phantom):
+    images, masks = phantom
+    no_lumen = masks.copy()
+    no_lumen[1][no_lumen[1] == LUMEN] = 1
+    with pytest.raises(ValueError, match=r"masks\[1\]"):
+        write_challenge_layout(tmp_path / "w", images, no_lumen)
+    with pytest.raises(ValueError, match="distinct"):
+        write_challenge_layout(tmp_path / "w", images, masks, names=["a", "a", "b"])
+    with pytest.raises(ValueError, match="shape"):
+        write_challenge_layout(tmp_path / "w", images, masks[:, :10])

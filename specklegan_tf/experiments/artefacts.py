@@ -63,6 +63,14 @@ def save_npz(path: str | os.PathLike, **arrays: np.ndarray) -> Path:
     return path
 
 
+def _load_average() -> float | None:
+    """The 1-minute load average (None where the platform has none): the machine is shared, so say how busy."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
 class StageLog:
     """Runs stages once: a stage whose record exists is skipped; wall times go to ``timings.jsonl``.
 
@@ -110,7 +118,8 @@ class StageLog:
 
         git = git_state()  # a resumed experiment may finish its stages with other code: record it per stage
         record = {**record, "stage": stage, "seconds_this_call": entry["seconds"],
-                  "git_commit": git["commit"], "git_dirty_files": git["dirty_files"]}
+                  "git_commit": git["commit"], "git_dirty_files": git["dirty_files"],
+                  "load_average_1min_at_end": _load_average()}
         write_json(record_path, record)
         self.log(f"[reproduce] {stage}: finished in {entry['seconds']:.0f} s")
         return record

@@ -141,6 +141,17 @@ def _stage_commits(runs, segmentation: dict[str, Any]) -> str:
                      counts.items())
 
 
+def _stage_loads(runs, segmentation: dict[str, Any]) -> str:
+    """Min / median / max of the 1-minute load average recorded when each stage finished."""
+    import numpy as np
+
+    records = [run[key] for run in runs.values() for key in ("gan", "eval")] + [segmentation]
+    loads = [r["load_average_1min_at_end"] for r in records if r.get("load_average_1min_at_end") is not None]
+    if not loads:
+        return "not recorded"
+    return f"{min(loads):.1f} / {float(np.median(loads)):.1f} / {max(loads):.1f} over {len(loads)} stages"
+
+
 def write_report(out: Path, budget: Budget, manifest: dict[str, Any], real, runs: dict[str, dict[str, Any]],
                  segmentation: dict[str, Any], figures: dict[str, Path], seconds_by_stage: dict[str, float],
                  seconds_this_call: float) -> tuple[Path, dict[str, Path]]:
@@ -190,6 +201,7 @@ def write_report(out: Path, budget: Budget, manifest: dict[str, Any], real, runs
                         f"{machine['platform']}"],
             ["software", f"Python {machine['python']}, TensorFlow {machine['tensorflow']}, Keras {machine['keras']}, "
                          f"NumPy {machine['numpy']}"],
+            ["1-minute load average at the end of the stages (min / median / max)", _stage_loads(runs, segmentation)],
             ["load average (1/5/15 min) when the report was written",
              " / ".join(str(v) for v in machine["load_average_1_5_15_min"] or ["n/a"])],
             ["data", f"{data_kind}: {len(real)} images {budget.image_size}x{budget.image_size}, phantom seed "

@@ -26,6 +26,14 @@ class FeatureExtractor(abc.ABC):
 
     Returns:
         float64 array of shape (N, dim).
+
+    Example:
+        >>> class MeanGray(FeatureExtractor):
+        ...     name, dim = "mean_gray", 1
+        ...     def extract_batch(self, images):
+        ...         return images.reshape(len(images), -1).mean(axis=1, keepdims=True)
+        >>> MeanGray(batch_size=2)(np.full((3, 8, 8), 10, np.uint8)).ravel()
+        array([10., 10., 10.])
     """
 
     name: str = "features"

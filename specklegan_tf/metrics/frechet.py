@@ -9,6 +9,8 @@ from specklegan_tf.metrics._checks import as_features
 # Relative size of the imaginary part of sqrt(C1 C2) that is still rounding noise. The product of two
 # covariance matrices has a real non-negative spectrum, so a larger imaginary part means bad input.
 _IMAGINARY_TOLERANCE = 1e-3
+# Relative residual of the matrix square root above which it is recomputed with eps * I added.
+_ROOT_TOLERANCE = 1e-6
 
 
 def feature_statistics(features) -> tuple[np.ndarray, np.ndarray]:
@@ -66,8 +68,9 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
         raise ValueError(f"`eps` must be >= 0; received {eps}.")
 
     diff = mu1 - mu2
-    covmean = scipy.linalg.sqrtm(sigma1 @ sigma2)
-    if not np.all(np.isfinite(covmean)) or _is_singular(sigma1 @ sigma2):
+    product = sigma1 @ sigma2
+    covmean = scipy.linalg.sqrtm(product)
+    if not _is_accurate_root(covmean, product):
         offset = eps * np.eye(dim)
         covmean = scipy.linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
     if np.iscomplexobj(covmean):
@@ -84,10 +87,13 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
     return float(max(distance, 0.0))
 
 
-def _is_singular(matrix: np.ndarray) -> bool:
-    # A condition number beyond 1/eps_machine means sqrtm works on a numerically singular matrix,
-    # where its Schur iteration can return garbage without producing NaN.
-    return bool(np.linalg.cond(matrix) > 1.0 / np.finfo(np.float64).eps)
+def _is_accurate_root(root: np.ndarray, matrix: np.ndarray) -> bool:
+    # On a (numerically) singular product sqrtm's Schur method can return a finite but wrong root; the
+    # relative residual ||X X - A||_F / ||A||_F (scipy's former error estimate) exposes it.
+    if not np.all(np.isfinite(root)):
+        return False
+    scale = np.linalg.norm(matrix)
+    return bool(scale == 0 or np.linalg.norm(root @ root - matrix) <= _ROOT_TOLERANCE * scale)
 
 
 def fid(real=None, fake=None, features=None, *, real_features=None, fake_features=None) -> float:

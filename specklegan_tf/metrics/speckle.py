@@ -53,6 +53,15 @@ def _polar_coordinates(height: int, width: int) -> np.ndarray:
     return np.stack([rows, cols]).astype(np.float32)
 
 
+@functools.lru_cache(maxsize=8)
+def field_of_view(height: int, width: int) -> np.ndarray:
+    """(H, W) bool: the disc inscribed in the image, i.e. the pixels the polar grid covers. IVUS frames
+    are black outside it, so statistics there would describe the frame, not tissue."""
+    rows, cols = np.mgrid[:height, :width]
+    radius = min(height, width) / 2.0
+    return np.hypot(rows - (height / 2.0 - 0.5), cols - (width / 2.0 - 0.5)) < radius
+
+
 def to_polar(stack: np.ndarray, order: int = 1) -> np.ndarray:
     """Resamples (B, H, W) images to (B, angles, radii) about the image centre (bilinear by default).
 
@@ -179,9 +188,10 @@ def amplitude_moments(values: np.ndarray) -> tuple[float, float]:
 def speckle_statistics(images, masks, batch_size: int = 32) -> dict[str, dict[str, float]]:
     """Speckle SNR, Nakagami m and axial/lateral grain size per tissue class.
 
-    SNR and m are computed per image over the class's pixels and averaged over images weighted by pixel
-    count. The grain sizes come from the autocorrelation pooled over all images (polar coordinates about
-    the image centre, see the module docstring).
+    Only pixels inside the disc inscribed in the image count (:func:`field_of_view`; IVUS frames are black
+    outside). SNR and m are computed per image over the class's pixels there and averaged over images
+    weighted by pixel count. The grain sizes come from the autocorrelation pooled over all images (polar
+    coordinates about the image centre, see the module docstring).
 
     Args:
         images: uint8 (N, H, W) or float amplitudes in [0, 255] (envelopes give the textbook references,
@@ -191,8 +201,8 @@ def speckle_statistics(images, masks, batch_size: int = 32) -> dict[str, dict[st
 
     Returns:
         ``{class_name: {"snr", "nakagami_m", "axial_grain_px", "lateral_grain_deg", "lateral_grain_px",
-        "pixels"}}`` for every class in ``specklegan_tf.CLASS_NAMES``; NaN values for a class absent from
-        all masks (``pixels`` is then 0).
+        "pixels"}}`` for every class in ``specklegan_tf.CLASS_NAMES`` (``pixels``: count inside the field
+        of view over all images); NaN values for a class absent from all masks (``pixels`` is then 0).
 
     Example:
         >>> stats = speckle_statistics(images, masks)
@@ -208,6 +218,7 @@ def speckle_statistics(images, masks, batch_size: int = 32) -> dict[str, dict[st
     acf = {c: [np.zeros(radii), np.zeros(radii), np.zeros((radii, angles // 2 + 1)),
                np.zeros((radii, angles // 2 + 1))] for c in classes}
     radius_of_column = np.arange(radii, dtype=np.float64) * (min(height, width) / 2.0) / radii
+    inside = field_of_view(height, width)
 
     for start in range(0, images.shape[0], batch_size):
         batch = images[start:start + batch_size].astype(np.float32)
@@ -216,7 +227,7 @@ def speckle_statistics(images, masks, batch_size: int = 32) -> dict[str, dict[st
         polar_masks = np.rint(to_polar(batch_masks.astype(np.float32), order=0)).astype(np.uint8)
         for c in classes:
             for image, mask in zip(batch, batch_masks):
-                values = image[mask == c]
+                values = image[(mask == c) & inside]
                 if values.size >= 2:
                     snr, m = amplitude_moments(values)
                     if np.isfinite(snr) and np.isfinite(m):

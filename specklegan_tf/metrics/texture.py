@@ -1,7 +1,6 @@
 """TextureFeatures: a radiomics-style descriptor that needs no network weights (the texture Fréchet distance)."""
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -24,14 +23,14 @@ class TextureFeatures(FeatureExtractor):
 
     Per image, all dimensionless and of order one so that no group dominates a distance:
 
-    - gray-value histogram moments of ``x / 255``: mean, standard deviation, skewness, excess kurtosis
-      (as ``log(kurtosis + 3)``) and entropy of the 256-bin histogram (in bytes, i.e. bits / 8);
+    - gray-value histogram moments of ``x / 255``: mean, standard deviation, skewness, the log of the
+      (Pearson, >= 1) kurtosis and the entropy of the 256-bin histogram (in bytes, i.e. bits / 8);
     - gray-level co-occurrence properties (``graycomatrix``/``graycoprops``: contrast / (L-1)^2,
       dissimilarity / (L-1), homogeneity, energy, correlation) on the image quantised to ``levels`` gray
       levels, averaged over four angles, at each of ``distances``;
     - normalised histograms of rotation-invariant uniform local binary patterns (``local_binary_pattern``,
-      8 neighbours at radius 1) of the image downsampled by each of ``lbp_scales`` (block means; a
-      pyramid is 3 times cheaper than large LBP radii at full resolution);
+      8 neighbours at radius 1) of the image downsampled by each of ``lbp_scales`` (block means; cheaper
+      than larger LBP radii at full resolution);
     - speckle statistics: log of the median SNR and of the median Nakagami m over ``block`` x ``block``
       tiles (tiles darker than 2 gray levels or flat are skipped, i.e. the black frame outside the field of
       view) and log of the axial and lateral grain size (autocorrelation FWHM in polar coordinates, see
@@ -90,7 +89,7 @@ class TextureFeatures(FeatureExtractor):
         self.dim = len(self.feature_names)
 
     def _names(self) -> tuple[str, ...]:
-        names = ["mean", "std", "skewness", "log_kurtosis", "entropy"]
+        names = ["mean", "std", "skewness", "log_kurtosis", "entropy"]  # kurtosis: Pearson, 3 for a Gaussian
         names += [f"glcm_{p}_d{d}" for d in self.distances for p in _GLCM_PROPERTIES]
         names += [f"lbp_s{s}_bin{b}" for s in self.lbp_scales for b in range(self._lbp_points + 2)]
         names += ["log_block_snr", "log_block_nakagami_m", "log_axial_grain", "log_lateral_grain"]
@@ -126,7 +125,7 @@ class TextureFeatures(FeatureExtractor):
         counts = np.stack([np.bincount(r.ravel(), minlength=256) for r in rounded]).astype(np.float64)
         p = counts / counts.sum(axis=1, keepdims=True)
         entropy = -(p * np.log2(np.where(p > 0, p, 1.0))).sum(axis=1) / 8.0
-        return np.stack([mean, std, skewness, np.log(kurtosis + 3.0), entropy], axis=1)
+        return np.stack([mean, std, skewness, np.log(kurtosis), entropy], axis=1)
 
     def _glcm(self, quantised: np.ndarray) -> np.ndarray:
         matrix = graycomatrix(
@@ -194,4 +193,3 @@ def _nanmedian_or(values: np.ndarray, fallback: float) -> np.ndarray:
 
 
 __all__ = ["TextureFeatures"]
-del math

@@ -3,10 +3,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-try:  # the data issue's public name; the module path works while the data package is still being wired
-    from specklegan_tf.data import simulate_ivus
-except ImportError:
-    from specklegan_tf.data.phantom import simulate_ivus
+from specklegan_tf.data import simulate_ivus
 
 
 @pytest.fixture(scope="session")

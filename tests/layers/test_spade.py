@@ -153,3 +153,13 @@ def test_errors_name_the_problem():
         SPADE(hidden_channels=0)
     with pytest.raises(ValueError, match="epsilon"):
         SPADE(epsilon=0.0)
+
+
+def test_unknown_spatial_sizes_resize_dynamically():
+    x_in, m_in = keras.Input((None, None, 5)), keras.Input((None, None, 3))
+    model = keras.Model([x_in, m_in], SPADE(hidden_channels=4)([x_in, m_in]))
+    x, mask = _data(seed=7, size=8, mask_size=8)
+    large = np.repeat(np.repeat(mask, 2, axis=1), 2, axis=2)
+    np.testing.assert_allclose(_np(model([x, large])), _np(model([x, mask])), rtol=1e-5, atol=1e-5)
+    bigger_x = np.repeat(np.repeat(x, 2, axis=1), 2, axis=2)
+    assert model([bigger_x, mask]).shape == (4, 16, 16, 5)

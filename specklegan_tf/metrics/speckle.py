@@ -7,9 +7,10 @@ second-order statistics can:
   *envelope* with SNR = sqrt(pi / (4 - pi)) = 1.91 (Burckhardt 1978).
 - **Nakagami m** (moment estimate ``E[A^2]^2 / Var(A^2)``): 1 for Rayleigh, below 1 for pre-Rayleigh
   (few scatterers), above 1 towards Rician / resolved structure.
-- **Grain size**: full width at half maximum (FWHM) of the autocorrelation of the amplitude in polar
-  coordinates about the image centre (the catheter): *axial* along the radius (pixels), *lateral* along the
-  angle (degrees, and as arc length in pixels at the mean radius of the class).
+- **Grain size**: full width at half maximum (FWHM) of the autocorrelation of the amplitude, after
+  removing the class's local mean (49 px window), in polar coordinates about the image centre (the
+  catheter): *axial* along the radius (pixels), *lateral* along the angle, per radius, averaged over radii
+  (in degrees, and as arc length in pixels).
 
 Which images: the statistics are computed on whatever amplitude the images hold. The 1.91 and m = 1
 references hold for linear envelopes (e.g. simulated Rayleigh speckle, the speckle layer's raw output).
@@ -28,6 +29,10 @@ from scipy import ndimage
 
 from specklegan_tf import CLASS_NAMES
 from specklegan_tf.metrics._checks import as_images, as_masks, check_positive_int
+
+DETREND_PX = 49
+"""Side of the local-mean box removed before the autocorrelation: well above speckle grains of a few
+pixels, well below the tissue layers of a 256 px IVUS frame."""
 
 SNR_RAYLEIGH = math.sqrt(math.pi / (4.0 - math.pi))
 """SNR of fully developed speckle (Rayleigh envelope), about 1.913."""
@@ -77,16 +82,37 @@ def to_polar(stack: np.ndarray, order: int = 1) -> np.ndarray:
     return output
 
 
-def polar_autocorrelation_sums(polar: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-    """Un-normalised autocorrelation sums of polar amplitudes inside a region, per image.
+def remove_local_mean(images: np.ndarray, region: np.ndarray, box: int = DETREND_PX) -> np.ndarray:
+    """Subtracts from each pixel the mean of the region's pixels in a ``box`` x ``box`` window around it.
 
-    The mean of the region at each radius is removed first (so that radial attenuation and the
-    lumen/tissue step do not pass for large grains). Axial lags are non-circular, lateral lags wrap
-    around the full circle and are kept per radius, because one angular lag is a different arc length at
-    every radius.
+    This keeps tissue layers, attenuation with depth and steps between classes out of the speckle's
+    autocorrelation (they would read as huge grains). A normalised convolution: only region pixels count.
 
     Args:
-        polar: (B, A, R) amplitudes in polar coordinates.
+        images: (B, H, W) amplitudes.
+        region: (B, H, W) or (H, W) indicator of the region.
+        box: window side in pixels.
+
+    Returns:
+        float32 (B, H, W): the centred amplitudes inside the region, 0 outside.
+    """
+    weights = np.broadcast_to(region, images.shape).astype(np.float32)
+    values = images.astype(np.float32) * weights
+    size = (1, box, box)
+    share = ndimage.uniform_filter(weights, size=size, mode="constant")
+    local_mean = ndimage.uniform_filter(values, size=size, mode="constant") / np.maximum(share, 1e-6)
+    return (values - local_mean * weights).astype(np.float32)
+
+
+def polar_autocorrelation_sums(polar: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """Un-normalised autocorrelation sums of centred polar amplitudes inside a region, per image.
+
+    Axial lags are non-circular, lateral lags wrap around the full circle and are kept per radius,
+    because one angular lag is a different arc length at every radius.
+
+    Args:
+        polar: (B, A, R) amplitudes in polar coordinates, with the local mean already removed
+            (:func:`remove_local_mean` before :func:`to_polar`).
         weights: (B, A, R) region indicator (1 inside, 0 outside); None for the whole polar image.
 
     Returns:
@@ -94,16 +120,12 @@ def polar_autocorrelation_sums(polar: np.ndarray, weights: np.ndarray | None = N
         denominators have batch size 1 when ``weights`` is None). The autocorrelation coefficient at lag k
         is ``(num[..., k] / den[..., k]) / (num[..., 0] / den[..., 0])``.
     """
-    values = polar.astype(np.float32, copy=False)
     if weights is None:
         weights = np.ones((1,) + polar.shape[1:], dtype=np.float32)
-        ring_mean = values.mean(axis=1, keepdims=True)
-        centred = values - ring_mean
+        centred = polar.astype(np.float32, copy=False)
     else:
         weights = weights.astype(np.float32)
-        counts = weights.sum(axis=1, keepdims=True)
-        ring_mean = (weights * values).sum(axis=1, keepdims=True) / np.maximum(counts, 1.0)
-        centred = (values - ring_mean) * weights
+        centred = polar.astype(np.float32, copy=False) * weights
 
     def along(array: np.ndarray, axis: int, circular: bool) -> np.ndarray:
         n = array.shape[axis]
@@ -185,7 +207,8 @@ def amplitude_moments(values: np.ndarray) -> tuple[float, float]:
     return float(snr), float(m)
 
 
-def speckle_statistics(images, masks, batch_size: int = 32) -> dict[str, dict[str, float]]:
+def speckle_statistics(images, masks, batch_size: int = 32,
+                       detrend_px: int = DETREND_PX) -> dict[str, dict[str, float]]:
     """Speckle SNR, Nakagami m and axial/lateral grain size per tissue class.
 
     Only pixels inside the disc inscribed in the image count (:func:`field_of_view`; IVUS frames are black
@@ -198,6 +221,8 @@ def speckle_statistics(images, masks, batch_size: int = 32) -> dict[str, dict[st
             see the module docstring).
         masks: uint8 (N, H, W) labels 0 lumen, 1 intima/media, 2 background.
         batch_size: images resampled to polar coordinates at once.
+        detrend_px: side of the window whose class mean is removed before the autocorrelation
+            (:func:`remove_local_mean`); grains approaching it are underestimated.
 
     Returns:
         ``{class_name: {"snr", "nakagami_m", "axial_grain_px", "lateral_grain_deg", "lateral_grain_px",
@@ -211,6 +236,7 @@ def speckle_statistics(images, masks, batch_size: int = 32) -> dict[str, dict[st
     images = as_images(images, "images")
     masks = as_masks(masks, "masks", like=images)
     batch_size = check_positive_int(batch_size, "batch_size")
+    detrend_px = check_positive_int(detrend_px, "detrend_px")
     height, width = images.shape[1:]
     angles, radii = polar_shape(height, width)
     classes = range(len(CLASS_NAMES))
@@ -223,7 +249,6 @@ def speckle_statistics(images, masks, batch_size: int = 32) -> dict[str, dict[st
     for start in range(0, images.shape[0], batch_size):
         batch = images[start:start + batch_size].astype(np.float32)
         batch_masks = masks[start:start + batch_size]
-        polar = to_polar(batch)
         polar_masks = np.rint(to_polar(batch_masks.astype(np.float32), order=0)).astype(np.uint8)
         for c in classes:
             for image, mask in zip(batch, batch_masks):
@@ -238,7 +263,8 @@ def speckle_statistics(images, masks, batch_size: int = 32) -> dict[str, dict[st
             weights = polar_masks == c  # the inscribed circle: every sample lies in the image
             if not weights.any():
                 continue
-            for total, part in zip(acf[c], polar_autocorrelation_sums(polar, weights)):
+            centred = to_polar(remove_local_mean(batch, (batch_masks == c) & inside, detrend_px))
+            for total, part in zip(acf[c], polar_autocorrelation_sums(centred, weights)):
                 total += part.sum(axis=0)
 
     result: dict[str, dict[str, float]] = {}

@@ -9,9 +9,11 @@ from skimage.feature import graycomatrix, graycoprops, local_binary_pattern
 from specklegan_tf.metrics.features import FeatureExtractor
 from specklegan_tf.metrics.speckle import (
     autocorrelation_fwhm,
+    field_of_view,
     lateral_grain,
     polar_autocorrelation_sums,
     polar_shape,
+    remove_local_mean,
     to_polar,
 )
 
@@ -173,7 +175,8 @@ class TextureFeatures(FeatureExtractor):
         log_m = np.log(_nanmedian_or(m, 1.0))
 
         angles, radii = polar_shape(height, width)
-        axial_num, axial_den, lateral_num, lateral_den = polar_autocorrelation_sums(to_polar(images))
+        centred = remove_local_mean(images, field_of_view(height, width))
+        axial_num, axial_den, lateral_num, lateral_den = polar_autocorrelation_sums(to_polar(centred))
         radius_of_column = np.arange(radii, dtype=np.float64) * (min(height, width) / 2.0) / radii
         axial = autocorrelation_fwhm(axial_num, axial_den)
         lateral = np.array([lateral_grain(n, lateral_den[0], angles, radius_of_column)[1] for n in lateral_num])

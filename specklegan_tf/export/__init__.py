@@ -36,3 +36,4 @@ __all__ = [
     "save_generator_keras",
     "write_versioned",
 ]
+from specklegan_tf.export.segmenter import export_segmenter, save_segmenter_keras  # noqa: E402,F401 (segmenter export, helper E)

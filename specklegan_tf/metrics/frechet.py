@@ -36,14 +36,15 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
 
     ``||mu1 - mu2||^2 + Tr(sigma1 + sigma2 - 2 (sigma1 sigma2)^(1/2))``, with the matrix square root
     from ``scipy.linalg.sqrtm``. Covariances estimated from fewer samples than dimensions are singular;
-    then ``eps * I`` is added to both before the square root (the usual remedy of the FID code), so the
-    result stays finite. A negligible imaginary part of the square root (rounding) is dropped; a large
-    one means the inputs are not covariance matrices and raises.
+    when the root is then not finite or inaccurate (relative residual ``||X X - A|| / ||A||`` above 1e-6),
+    ``eps * I`` is added to both covariances and the root recomputed (the remedy of the original FID
+    code), so the result stays finite. A negligible imaginary part of the square root (rounding) is
+    dropped; a large one means the inputs are not covariance matrices and raises.
 
     Args:
         mu1, mu2: mean vectors of shape (D,).
         sigma1, sigma2: covariance matrices of shape (D, D), symmetric positive semi-definite.
-        eps: ridge added to the diagonals when the product is singular.
+        eps: ridge added to the diagonals when the square root of the product is inaccurate.
 
     Returns:
         The distance as a float >= 0 (tiny negative rounding is clipped to 0).

@@ -7,9 +7,11 @@ import pytest
 
 from specklegan_tf import CLASS_NAMES
 from specklegan_tf.metrics import (
+    FeatureExtractor,
     class_histogram_jsd,
     compare_models,
     evaluation_report,
+    fid,
     kid,
     paired_ssim,
     speckle_statistics,
@@ -86,3 +88,26 @@ def test_bad_arguments(sets):
         evaluation_report(real, real_masks, real, real_masks[:, :10])
     with pytest.raises(ValueError, match="real_images"):
         evaluation_report(real[..., :5, :5, None, None], real_masks, real, real_masks)
+
+
+class _GrayMoments(FeatureExtractor):
+    """A tiny real extractor (mean and std of each image) standing in for Inception in the FID row."""
+
+    name, dim = "gray_moments", 2
+
+    def extract_batch(self, images):
+        flat = images.reshape(len(images), -1).astype(np.float64)
+        return np.stack([flat.mean(axis=1), flat.std(axis=1)], axis=1) / 255.0
+
+
+def test_given_features_add_a_fid_row_and_drive_kid(sets):
+    real, real_masks, other, other_masks, _ = sets
+    extractor = _GrayMoments(batch_size=5)
+    report = evaluation_report(real, real_masks, other, other_masks, features=extractor, kid_subsets=10,
+                               kid_subset_size=8)
+    values = report.as_dict()
+    assert values["fid_gray_moments"] == pytest.approx(fid(real, other, features=extractor))
+    assert (values["kid_gray_moments_mean"], values["kid_gray_moments_std"]) == pytest.approx(
+        kid(real, other, features=extractor, subsets=10, subset_size=8))
+    assert values["texture_fd"] == pytest.approx(texture_frechet_distance(real, other))
+    assert "| FID (gray_moments) |" in report.to_markdown()

@@ -31,7 +31,7 @@ def masks_for_synthesis(masks: str | os.PathLike, n: int, image_size: int, seed:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"`n` must be a positive integer, got {n!r}")
     if os.fspath(masks) == "synthetic":
-        from specklegan_tf.data.masks import random_ivus_masks
+        from specklegan_tf.data import random_ivus_masks
 
         return np.asarray(random_ivus_masks(int(n), image_size, seed=seed), dtype=np.uint8)
     if os.fspath(masks) != "phantom" and not Path(masks).exists():

@@ -7,6 +7,7 @@
 - ``checkpoints``: atomic checkpoints of models, optimizers, RNG states and loop counters.
 - ``progress``, ``summaries``: progress bar with ETA; TensorBoard scalars/images and sample grids.
 - ``gan_trainer``: ``train_gan(config)``, what ``python train/fit_gan.py`` runs.
+- ``segmentation_trainer``, ``segmentation_study``: the U-Net trainer and the paper's Table 2 study (issue 6).
 
 The names below are imported on first use (PEP 562), so that reading a configuration or printing ``--help``
 does not start TensorFlow, and logical devices can still be configured after ``import specklegan_tf.training``.
@@ -30,10 +31,15 @@ _EXPORTS = {
     "GANRunSummary": "gan_trainer",
     "train_gan": "gan_trainer",
     "ProgressBar": "progress",
+    "SegmentationConfig": "segmentation_trainer",
+    "fit_segmentation": "segmentation_trainer",
+    "StudyConfig": "segmentation_study",
+    "run_study": "segmentation_study",
     "NonFiniteLossError": "runner",
     "RunResult": "runner",
     "Trainable": "runner",
     "TrainingContext": "runner",
+    "epoch_seed": "runner",
     "run_training": "runner",
     "set_up_runtime": "runtime",
     "configure_logical_devices": "strategy",
@@ -57,4 +63,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(list(globals()) + __all__)
-_EXPORTS.update(SegmentationConfig="segmentation_trainer", fit_segmentation="segmentation_trainer", StudyConfig="segmentation_study", run_study="segmentation_study")  # noqa: E501 (segmentation, helper E)

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import shutil
@@ -132,3 +133,21 @@ def read_counters(directory: str | os.PathLike) -> dict[str, float | int] | None
         values[name] = float(value) if name == "best_metric" else int(value)
     values["path"] = latest  # type: ignore[assignment]
     return values
+
+
+def weights_digest(items: Mapping[str, Any]) -> str:
+    """SHA-256 over the weights of every Keras layer/model among ``items`` (in name order), as hex.
+
+    Two processes have bit-identical weights exactly when their digests agree: the check that the workers of a
+    multi-worker run stayed in sync, and that a resumed deterministic run equals an uninterrupted one.
+    """
+    import keras  # Local: only the layer type is needed.
+
+    digest = hashlib.sha256()
+    for name in sorted(items):
+        item = items[name]
+        if isinstance(item, keras.layers.Layer):
+            for weight in item.weights:
+                digest.update(weight.path.encode())
+                digest.update(keras.ops.convert_to_numpy(weight.value).tobytes())
+    return digest.hexdigest()

@@ -120,6 +120,8 @@ class GANConfig(TrainerConfig):
     Args (besides :class:`TrainerConfig`'s):
         data: ``phantom`` (the embedded IVUS phantom), an IVUS challenge folder, or generic image/mask folders.
         n_train: Use only the first N training images (default: all).
+        data_seed: Seed of the phantom data set; kept apart from ``seed`` so that training with another seed
+            uses the same (cached) phantom images.
         model: ``speckle`` (SpeckleGAN) or ``baseline`` (the speckle layer replaced by an identity mapping).
         image_size: Image side length, a power of two from 32 to 512.
         width: Multiplier of every channel count (1.0 is the paper's network).
@@ -133,6 +135,7 @@ class GANConfig(TrainerConfig):
         inception_weights: InceptionV3 weights file (``.h5``/``.weights.h5``) for ``--features inception``.
         val_images: Number of data-set masks generated from at each validation (default: all).
         grid_size: Number of fixed masks (columns) in the sample grids.
+        export: Export the best generator at the end (``--no-export`` skips it, e.g. in parameter sweeps).
     """
 
     name: str = field(default="specklegan", metadata=_help("run name: default run folder runs/<name>, export name"))
@@ -140,6 +143,7 @@ class GANConfig(TrainerConfig):
     batch_size: int = field(default=8, metadata=_help("global batch size (split over replicas)"))
     data: str = field(default="phantom", metadata=_help("'phantom', an IVUS challenge folder or image/mask folders"))
     n_train: int | None = field(default=None, metadata=_help("use only the first N training images"))
+    data_seed: int = field(default=0, metadata=_help("seed of the phantom data set (ignored for folders)"))
     model: str = field(default="speckle", metadata=_help("SpeckleGAN or the baseline", choices=("speckle", "baseline")))
     image_size: int = field(default=256, metadata=_help("image side, a power of two from 32 to 512"))
     width: float = field(default=1.0, metadata=_help("channel-count multiplier (1.0 = the paper)"))
@@ -156,6 +160,7 @@ class GANConfig(TrainerConfig):
     inception_weights: str | None = field(default=None, metadata=_help("InceptionV3 weights file for FID"))
     val_images: int | None = field(default=None, metadata=_help("masks generated from per validation (default all)"))
     grid_size: int = field(default=8, metadata=_help("number of fixed masks in the sample grids"))
+    export: bool = field(default=True, metadata=_help("export the best generator at the end"))
 
     def validate(self) -> None:
         super().validate()
@@ -172,6 +177,7 @@ class GANConfig(TrainerConfig):
         _require(len(self.decay_factors) == 2 and all(0 < f <= 1 for f in self.decay_factors), "decay_factors",
                  "must be two factors in (0, 1]", self.decay_factors)
         _require(self.n_train is None or self.n_train >= 1, "n_train", "must be at least 1", self.n_train)
+        _require(self.data_seed >= 0, "data_seed", "must not be negative", self.data_seed)
         _require(self.val_images is None or self.val_images >= 2, "val_images", "must be at least 2",
                  self.val_images)
         _require(1 <= self.grid_size <= 64, "grid_size", "must be between 1 and 64", self.grid_size)

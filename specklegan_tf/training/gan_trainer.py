@@ -23,7 +23,7 @@ Run folder layout (``runs/<name>/`` or ``--out``)::
     history.jsonl            one JSON record per epoch (train means, validation values, seconds)
     generator_best.keras     generator with the best validation value so far
     generator_final.keras    generator after the last epoch
-    export.json              where the SavedModel went; written last, marks the run as finished
+    finished.json            what was exported and where; written last, marks the run as finished
 
 Example:
     >>> from specklegan_tf.training import GANConfig
@@ -47,15 +47,15 @@ import numpy as np
 from specklegan_tf.training.checkpoints import read_counters
 from specklegan_tf.training.config import GANConfig, read_saved_config, save_config
 from specklegan_tf.training.progress import format_duration
-from specklegan_tf.training.runner import TrainingContext, run_training
+from specklegan_tf.training.runner import TrainingContext, epoch_seed, run_training
 from specklegan_tf.training.runtime import set_up_runtime
-from specklegan_tf.training.strategy import is_chief, make_strategy
+from specklegan_tf.training.strategy import is_chief, make_strategy, worker_identity
 from specklegan_tf.training.summaries import image_grid, labels_to_gray, save_png, to_unit_range
 
 # Options that fix the models, the data or the data order: a resumed run must use the same values.
-RESUME_KEYS = ("data", "n_train", "model", "image_size", "width", "latent_dim", "polar", "batch_size", "seed")
+RESUME_KEYS = ("data", "n_train", "data_seed", "model", "image_size", "width", "latent_dim", "polar", "batch_size", "seed")
 PROGRESS_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
-EXPORT_RECORD = "export.json"
+FINISHED_RECORD = "finished.json"
 
 
 @dataclass
@@ -70,8 +70,9 @@ class GANRunSummary:
         best_metric: Best validation value (name in ``metric_name``), None if never validated.
         best_epoch: Its epoch.
         metric_name: ``texture_fd`` or ``fid``.
-        export_path: The SavedModel version folder (None on non-chief workers).
-        keras_path: The exported ``.keras`` generator.
+        export_path: The SavedModel version folder (None on non-chief workers and with ``--no-export``).
+        keras_path: The exported ``.keras`` generator (None likewise).
+        weights_digest: SHA-256 of the final weights (equal on all workers of a multi-worker run).
         seconds: Wall time of this call.
     """
 
@@ -85,11 +86,7 @@ class GANRunSummary:
     export_path: Path | None
     keras_path: Path | None
     seconds: float
-
-
-def epoch_seed(seed: int, epoch: int) -> int:
-    """The data seed of one epoch: a fixed function of (run seed, epoch), so a resumed epoch repeats its order."""
-    return int(np.random.SeedSequence([int(seed), int(epoch)]).generate_state(1)[0] & 0x7FFFFFFF)
+    weights_digest: str = ""
 
 
 def check_resumable(config: GANConfig, run_dir: Path) -> None:
@@ -188,19 +185,20 @@ class GANValidation:
 def _already_finished_summary(config: GANConfig, run_dir: Path, log) -> GANRunSummary | None:
     """Report and return a summary if the run folder holds a finished run (checked without building anything)."""
     counters = read_counters(run_dir / "checkpoints")
-    record_path = run_dir / EXPORT_RECORD
+    record_path = run_dir / FINISHED_RECORD
     if counters is None or counters["epoch"] < config.epochs or not record_path.exists():
         return None
     record = json.loads(record_path.read_text())
-    log(f"This run has already finished: {counters['epoch']} of {config.epochs} epochs are done and the generator "
-        f"was exported to {record['savedmodel']}. Nothing to do (raise --epochs to train further, or choose "
-        f"another --out for a new run).")
+    exported = f" and the generator was exported to {record['savedmodel']}" if record.get("savedmodel") else ""
+    log(f"This run has already finished: {counters['epoch']} of {config.epochs} epochs are done{exported}. "
+        f"Nothing to do (raise --epochs to train further, or choose another --out for a new run).")
     best = counters["best_metric"]
     return GANRunSummary(run_dir=run_dir, already_finished=True, epochs_done=int(counters["epoch"]),
                          steps_done=int(counters["step"]), best_metric=None if math.isnan(best) else best,
                          best_epoch=None if counters["best_epoch"] < 0 else int(counters["best_epoch"]),
-                         metric_name=record.get("metric_name", ""), export_path=Path(record["savedmodel"]),
-                         keras_path=Path(record["keras"]), seconds=0.0)
+                         metric_name=record.get("metric_name", ""),
+                         export_path=Path(record["savedmodel"]) if record.get("savedmodel") else None,
+                         keras_path=Path(record["keras"]) if record.get("keras") else None, seconds=0.0)
 
 
 def train_gan(config: GANConfig, stream: IO[str] | None = None) -> GANRunSummary:
@@ -227,10 +225,10 @@ def train_gan(config: GANConfig, stream: IO[str] | None = None) -> GANRunSummary
         if chief:
             print(message, file=stream or sys.stdout, flush=True)
 
+    check_resumable(config, run_dir)
     finished = _already_finished_summary(config, run_dir, log)
     if finished is not None:
         return finished
-    check_resumable(config, run_dir)
     policy = set_up_runtime(config.seed, config.deterministic, config.mixed_precision)
     if chief:
         save_config(config, run_dir / "config.yaml")
@@ -238,7 +236,7 @@ def train_gan(config: GANConfig, stream: IO[str] | None = None) -> GANRunSummary
     from specklegan_tf.data import load_dataset, make_dataset
     from specklegan_tf.models import SpeckleGAN, build_discriminator, build_generator, make_gan_optimizers
 
-    data = load_dataset(config.data, image_size=config.image_size, n=config.n_train, seed=config.seed)
+    data = load_dataset(config.data, image_size=config.image_size, n=config.n_train, seed=config.data_seed)
     images, masks = np.asarray(data.images), np.asarray(data.masks)
     replicas = strategy.num_replicas_in_sync
     if config.batch_size > len(images):
@@ -283,16 +281,20 @@ def train_gan(config: GANConfig, stream: IO[str] | None = None) -> GANRunSummary
         monitor=validation.metric_name, mode="min", on_improvement=keep_best, jit_compile=config.jit,
         log_every_steps=config.log_every_steps, progress_keys=PROGRESS_KEYS, stream=stream)
 
+    task_type, task_id = worker_identity(strategy)
+    # Every worker reports its digest: equal digests show that the workers ended with identical weights.
+    print(f"[{task_type} {task_id}] weights digest {result.weights_digest}", file=stream or sys.stdout, flush=True)
     export_path = keras_path = None
     if chief:
         export_path, keras_path = _finish(result.trainable, config, run_dir, validation, result, log)
     return GANRunSummary(run_dir=run_dir, already_finished=False, epochs_done=result.epochs_done,
                          steps_done=result.steps_done, best_metric=result.best_metric, best_epoch=result.best_epoch,
                          metric_name=validation.metric_name, export_path=export_path, keras_path=keras_path,
-                         seconds=time.perf_counter() - started)
+                         seconds=time.perf_counter() - started, weights_digest=result.weights_digest)
 
 
-def _finish(gan, config: GANConfig, run_dir: Path, validation: GANValidation, result, log) -> tuple[Path, Path]:
+def _finish(gan, config: GANConfig, run_dir: Path, validation: GANValidation, result, log
+            ) -> tuple[Path | None, Path | None]:
     """Export the best generator (the final one if never validated), write the final grid and the record."""
     import keras
 
@@ -300,20 +302,24 @@ def _finish(gan, config: GANConfig, run_dir: Path, validation: GANValidation, re
 
     save_generator_keras(gan.generator, run_dir / "generator_final.keras")
     best_path = run_dir / "generator_best.keras"
-    generator = keras.saving.load_model(best_path, safe_mode=True) if best_path.exists() else gan.generator
-    which = f"best ({validation.metric_name} {result.best_metric:.4g} at epoch {result.best_epoch})" \
-        if best_path.exists() and result.best_metric is not None else "final"
-    metadata = {"training": {**config.to_dict(), "epochs_done": result.epochs_done, "steps_done": result.steps_done,
-                             "exported_generator": which}}
-    export_path = export_generator(generator, config.export_dir, config.name, metadata=metadata)
-    keras_path = save_generator_keras(generator, Path(config.export_dir) / f"{config.name}.keras")
+    use_best = best_path.exists() and result.best_metric is not None
+    generator = keras.saving.load_model(best_path, safe_mode=True) if use_best else gan.generator
+    which = (f"best ({validation.metric_name} {result.best_metric:.4g} at epoch {result.best_epoch})"
+             if use_best else "final")
+    export_path = keras_path = None
+    if config.export:
+        metadata = {"training": {**config.to_dict(), "epochs_done": result.epochs_done,
+                                 "steps_done": result.steps_done, "exported_generator": which}}
+        export_path = Path(export_generator(generator, config.export_dir, config.name, metadata=metadata))
+        keras_path = save_generator_keras(generator, Path(config.export_dir) / f"{config.name}.keras")
     grid_path = validation.write_grid(generator, "final")
-    record = {"savedmodel": os.fspath(export_path), "keras": os.fspath(keras_path), "generator": which,
-              "metric_name": validation.metric_name, "best_metric": result.best_metric,
-              "best_epoch": result.best_epoch, "final_grid": os.fspath(grid_path)}
-    temporary = run_dir / (EXPORT_RECORD + ".tmp")
+    record = {"savedmodel": export_path and os.fspath(export_path), "keras": keras_path and os.fspath(keras_path),
+              "generator": which, "metric_name": validation.metric_name, "best_metric": result.best_metric,
+              "best_epoch": result.best_epoch, "epochs_done": result.epochs_done, "final_grid": os.fspath(grid_path)}
+    temporary = run_dir / (FINISHED_RECORD + ".tmp")
     temporary.write_text(json.dumps(record, indent=2))
-    os.replace(temporary, run_dir / EXPORT_RECORD)
-    log(f"Exported the {which} generator: SavedModel {export_path}, Keras file {keras_path}; final samples "
-        f"{grid_path}. Run time {format_duration(result.seconds)} of training in this call.")
-    return Path(export_path), Path(keras_path)
+    os.replace(temporary, run_dir / FINISHED_RECORD)
+    if export_path:
+        log(f"Exported the {which} generator: SavedModel {export_path}, Keras file {keras_path}.")
+    log(f"Final samples: {grid_path}. Training time in this call: {format_duration(result.seconds)}.")
+    return export_path, keras_path

@@ -50,12 +50,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Mapping, Protocol
 
+import numpy as np
 import tensorflow as tf
 
-from specklegan_tf.training.checkpoints import TrainingCheckpoint
+from specklegan_tf.training.checkpoints import TrainingCheckpoint, weights_digest
 from specklegan_tf.training.progress import ProgressBar, format_duration
 from specklegan_tf.training.strategy import describe, is_chief, worker_identity
 from specklegan_tf.training.summaries import SummaryWriter, learning_rates
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    """The data seed of one epoch: a fixed function of (run seed, epoch), so a resumed epoch repeats its order.
+
+    Use it in ``make_dataset`` for shuffling and augmentation.
+    """
+    return int(np.random.SeedSequence([int(seed), int(epoch)]).generate_state(1)[0] & 0x7FFFFFFF)
 
 
 class Trainable(Protocol):
@@ -109,6 +118,8 @@ class RunResult:
         history: Per-epoch records of this call (epoch, step, seconds, train means, validation values).
         seconds: Wall time of this call's training loop.
         steps_this_call: Steps trained by this call.
+        weights_digest: SHA-256 of the models' weights at the end (see ``checkpoints.weights_digest``); equal on
+            all workers of a multi-worker run.
     """
 
     trainable: Any
@@ -122,6 +133,7 @@ class RunResult:
     history: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     steps_this_call: int = 0
+    weights_digest: str = ""
 
 
 def _console(stream: IO[str] | None, enabled: bool) -> Callable[[str], None]:
@@ -278,7 +290,8 @@ def run_training(
                          steps_done=int(keeper.step.numpy()), resumed_from=resumed_from, already_finished=finished,
                          best_metric=None if math.isnan(best) else best,
                          best_epoch=None if int(keeper.best_epoch.numpy()) < 0 else int(keeper.best_epoch.numpy()),
-                         history=history, seconds=seconds, steps_this_call=steps)
+                         history=history, seconds=seconds, steps_this_call=steps,
+                         weights_digest=weights_digest(items))
 
     if start_epoch >= epochs:
         log(f"This run has already finished: {start_epoch} of {epochs} epochs are done (checkpoint {resumed_from}). "

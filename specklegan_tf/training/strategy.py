@@ -121,7 +121,14 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
 
 def describe(strategy: tf.distribute.Strategy) -> str:
     """A one-line description for the log, e.g. ``MirroredStrategy, 2 replicas``."""
-    text = f"{type(strategy).__name__}, {strategy.num_replicas_in_sync} replica(s)"
+    # The public names (tf.distribute.MultiWorkerMirroredStrategy's class is called CollectiveAllReduceStrategy).
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        name = "MultiWorkerMirroredStrategy"
+    elif isinstance(strategy, tf.distribute.MirroredStrategy):
+        name = "MirroredStrategy"
+    else:
+        name = "default strategy"
+    text = f"{name}, {strategy.num_replicas_in_sync} replica(s)"
     if getattr(getattr(strategy, "cluster_resolver", None), "task_type", None) is not None:
         task_type, task_id = worker_identity(strategy)
         text += f", this process is {task_type} {task_id}"

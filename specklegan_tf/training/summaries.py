@@ -147,15 +147,15 @@ def labels_to_gray(masks: np.ndarray) -> np.ndarray:
 
 
 def save_png(image: np.ndarray, path: str | os.PathLike) -> Path:
-    """Save a gray image in [0, 1] (or uint8) as PNG, atomically (temporary file renamed into place)."""
-    import matplotlib.image  # Local: keep matplotlib out of the import of the training package.
-
+    """Save a gray image in [0, 1] (or uint8) as an 8-bit gray PNG, atomically (temporary file renamed into place)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     image = np.asarray(image)
     if image.dtype != np.uint8:
         image = np.round(np.clip(image, 0.0, 1.0) * 255).astype(np.uint8)
+    if image.ndim == 2:
+        image = image[..., None]
     temporary = path.with_name(path.stem + ".tmp.png")
-    matplotlib.image.imsave(temporary, image, cmap="gray", vmin=0, vmax=255)
+    temporary.write_bytes(tf.io.encode_png(image).numpy())
     os.replace(temporary, path)
     return path

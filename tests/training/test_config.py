@@ -1,0 +1,107 @@
+"""Trainer configuration: precedence of defaults, presets, files and flags; clear errors naming the option."""
+
+import json
+
+import pytest
+
+from specklegan_tf.training.config import (
+    GAN_PRESETS,
+    GANConfig,
+    load_config,
+    read_saved_config,
+    save_config,
+)
+
+
+def load(argv):
+    return load_config(GANConfig, argv, presets=GAN_PRESETS)
+
+
+def test_bare_command_is_the_paper_configuration():
+    config = load([])
+    assert (config.image_size, config.model, config.data, config.width) == (256, "speckle", "phantom", 1.0)
+    assert config.run_dir.as_posix() == "runs/specklegan"
+    assert config.learning_rates == (3e-4, 3e-4)
+
+
+def test_precedence_defaults_preset_file_flags(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("preset: demo\nimage-size: 128\nepochs: 7\ndecay_epochs: [3, 5]\njit: true\n")
+    config = load(["--config", str(path), "--epochs", "2", "--no-jit", "--lr-g", "1e-4"])
+    assert config.width == GAN_PRESETS["demo"]["width"]  # preset
+    assert config.image_size == 128 and config.decay_epochs == (3, 5)  # file over preset
+    assert config.epochs == 2 and config.jit is False  # flags over file
+    assert config.learning_rates == (1e-4, GAN_PRESETS["demo"]["lr"])
+    assert config.run_dir.as_posix() == "runs/specklegan-demo"
+
+
+def test_json_config_and_none_values(tmp_path):
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps({"n_train": 50, "model": "baseline", "out": "elsewhere"}))
+    config = load(["--config", str(path), "--n-train", "none"])
+    assert config.n_train is None and config.model == "baseline" and config.run_dir.as_posix() == "elsewhere"
+
+
+def test_saved_config_reads_back_equal(tmp_path):
+    config = load(["--preset", "demo", "--seed", "5"])
+    save_config(config, tmp_path / "config.yaml")
+    assert read_saved_config(GANConfig, tmp_path / "config.yaml") == config
+    assert load(["--config", str(tmp_path / "config.yaml")]) == config
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--image-size", "100"], "--image-size must be a power of two between 32 and 512, got 100"),
+    (["--image-size", "1024"], "--image-size must be a power of two"),
+    (["--width", "0"], "--width must be a positive number"),
+    (["--lr", "abc"], "--lr expects a number, got 'abc'"),
+    (["--epochs", "0"], "--epochs must be at least 1"),
+    (["--decay-epochs", "5", "2"], "--decay-epochs must be two increasing positive epochs"),
+    (["--features", "inception"], "--features inception needs --inception-weights"),
+])
+def test_bad_values_name_the_option(argv, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        load(argv)
+
+
+def test_missing_files_and_folders_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="--data: no such folder: .*missing"):
+        load(["--data", str(tmp_path / "missing")])
+    with pytest.raises(FileNotFoundError, match="--config: no such file"):
+        load(["--config", str(tmp_path / "none.yaml")])
+    with pytest.raises(FileNotFoundError, match="--inception-weights: no such file"):
+        load(["--features", "inception", "--inception-weights", str(tmp_path / "w.h5")])
+
+
+def test_unknown_config_key_is_named_with_a_suggestion(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("imagesize: 64\n")
+    with pytest.raises(ValueError, match=r"unknown option 'imagesize'; did you mean --image-size"):
+        load(["--config", str(path)])
+    path.write_text("- just\n- a list\n")
+    with pytest.raises(ValueError, match="must contain a mapping"):
+        load(["--config", str(path)])
+    path.write_text("epochs: many\n")
+    with pytest.raises(ValueError, match="--epochs expects an integer, got 'many'"):
+        load(["--config", str(path)])
+
+
+def test_malformed_flags_exit_with_usage(capsys):
+    with pytest.raises(SystemExit):
+        load(["--model", "vae"])
+    assert "--model" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        load(["--preset", "huge"])
+
+
+def test_fit_gan_main_reports_bad_options_without_training(tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "fit_gan", Path(__file__).resolve().parents[2] / "train" / "fit_gan.py")
+    fit_gan = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fit_gan)
+    assert fit_gan.main(["--image-size", "100"]) == 2
+    assert "fit_gan.py: error: --image-size must be a power of two" in capsys.readouterr().err
+    assert fit_gan.main(["--data", str(tmp_path / "nope")]) == 2
+    assert "--data: no such folder" in capsys.readouterr().err

@@ -1,5 +1,6 @@
 """train/generate.py and train/evaluate_gan.py end to end on tiny generators (32 px, .keras files)."""
 import csv
+import importlib.util
 import os
 import subprocess
 import sys
@@ -12,6 +13,14 @@ from specklegan_tf.export import save_generator_keras
 from specklegan_tf.models import build_generator
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_main(name, *args):
+    """Calls the script's main(argv) in this process (no second TensorFlow start-up): the same code path as the CLI."""
+    spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), ROOT / "train" / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main([str(a) for a in args])
 
 
 def run_script(name, *args, cwd, cache):
@@ -32,20 +41,19 @@ def models(tmp_path_factory):
 def test_generate_writes_the_challenge_layout(models, tmp_path):
     from specklegan_tf.data import load_dataset
 
-    run = run_script("generate.py", "--model", models[0], "--masks", "synthetic", "--n", 3, "--seed", 4,
-                     "--out", tmp_path / "synthetic", "--image-size", 32, cwd=tmp_path, cache=tmp_path / "cache")
-    assert run.returncode == 0, run.stderr[-3000:]
+    assert run_main("generate.py", "--model", models[0], "--masks", "synthetic", "--n", 3, "--seed", 4,
+                    "--out", tmp_path / "synthetic", "--image-size", 32) == 0
     data = load_dataset(tmp_path / "synthetic", image_size=32)
     assert data.images.shape == data.masks.shape == (3, 32, 32)
     assert set(np.unique(data.masks)) == {0, 1, 2}
     assert data.images.std() > 0  # generated pictures, not blanks
 
 
-def test_evaluate_writes_report_and_grid(models, tmp_path):
-    run = run_script("evaluate_gan.py", "--model", models[0], "--name", "SpeckleGAN", "--model", models[1],
-                     "--name", "Baseline", "--data", "phantom", "--n", 8, "--grid-columns", 4,
-                     "--out", tmp_path / "evaluation", cwd=tmp_path, cache=tmp_path / "cache")
-    assert run.returncode == 0, run.stderr[-3000:]
+def test_evaluate_writes_report_and_grid(models, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPECKLEGAN_TF_CACHE", str(tmp_path / "cache"))
+    assert run_main("evaluate_gan.py", "--model", models[0], "--name", "SpeckleGAN", "--model", models[1],
+                    "--name", "Baseline", "--data", "phantom", "--n", 8, "--grid-columns", 4,
+                    "--out", tmp_path / "evaluation") == 0
     out = tmp_path / "evaluation"
     table = (out / "report.md").read_text()
     assert "| Metric | SpeckleGAN | Baseline |" in table and "texture_fd" in table
@@ -58,6 +66,11 @@ def test_evaluate_writes_report_and_grid(models, tmp_path):
 
     grid = matplotlib.image.imread(out / "grid.png")
     assert grid.shape[:2] == (640, 640)  # 4 rows (mask, real, 2 models) x 4 columns of 1.6 in at 100 dpi
+
+
+def test_generate_refuses_a_model_of_another_size(models, tmp_path, capsys):
+    assert run_main("generate.py", "--model", models[0], "--n", 2, "--out", tmp_path / "x", "--image-size", 64) == 2
+    assert "speckle.keras" in capsys.readouterr().err and not (tmp_path / "x").exists()
 
 
 def test_bad_model_path_names_the_file(tmp_path):

@@ -15,8 +15,8 @@ interleaved rounds so that they share the machine's load; the script prints medi
 
 Usage::
 
-    python benchmarks/speckle_layer.py            # batch 8, 256 x 256, 8 maps, 4 sizes, 3 rounds
-    python benchmarks/speckle_layer.py --size 64 --rounds 2   # quick smoke run
+    python benchmarks/speckle_layer.py    # batch 8, 256 x 256, 8 maps, 4 sizes; 5 rounds (2 for the sinc convs)
+    python benchmarks/speckle_layer.py --size 64 --rounds 2 --skip-convolutions   # quick smoke run
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ import keras  # noqa: E402
 tf.get_logger().setLevel("ERROR")  # every variant is its own tf.function: retracing warnings are expected
 
 from specklegan_tf.layers import SpeckleLayer  # noqa: E402
-from specklegan_tf.layers.speckle import soft_window_1d  # noqa: E402
 
 TAPS = 33
 
@@ -123,7 +122,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--maps", type=int, default=8)
     parser.add_argument("--sizes", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=3, help="timed rounds after one warm-up call")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds after one warm-up call")
+    parser.add_argument("--conv-rounds", type=int, default=2,
+                        help="timed rounds for the sinc convolutions (the 2-D one takes minutes per call)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-convolutions", action="store_true", help="time only the FFT variants (quick)")
     args = parser.parse_args()
@@ -167,41 +168,43 @@ def main() -> None:
     load_before = os.getloadavg()
     compile_ms = {name: _timed(fn) for name, fn in variants.items()}  # first call traces / compiles: the warm-up
     times = {name: [] for name in variants}
-    for _ in range(args.rounds):
+    for round_index in range(args.rounds):
         for name, fn in variants.items():
-            times[name].append(_timed(fn))
+            if "sinc" not in name or round_index < args.conv_rounds:
+                times[name].append(_timed(fn))
     load_after = os.getloadavg()
 
     medians = {name: float(np.median(t)) for name, t in times.items()}
+    minima = {name: float(np.min(t)) for name, t in times.items()}
+    if args.skip_convolutions:
+        for stats in (medians, minima):
+            stats["2-D sinc conv 33x33 [graph]"] = stats["separable sinc 33x1+1x33 [graph]"] = float("nan")
     reference = medians["SpeckleLayer (no attention) [graph]"]
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs; load average (1/5/15 min) before {load_before}, after {load_after}")
-    print(f"batch {args.batch}, {args.size}x{args.size}, {args.maps} maps, {args.sizes} sizes, forward+backward, "
-          f"median of {args.rounds} interleaved rounds after a warm-up call")
+    print(f"batch {args.batch}, {args.size}x{args.size}, {args.maps} maps, {args.sizes} sizes, forward+backward; "
+          f"{args.rounds} interleaved rounds ({args.conv_rounds} for the sinc convolutions) after a warm-up call")
     print(f"max |fft2d - rfft2d route| = {float(difference):.2e}")
-    print(f"{'variant':48s} {'median ms':>10s} {'min ms':>8s} {'first call ms':>14s} {'/ SpeckleLayer':>15s}")
+    print(f"{'variant':44s} {'median ms':>10s} {'min ms':>9s} {'first call ms':>14s} {'median / SpeckleLayer':>22s}")
     for name in variants:
-        print(f"{name:48s} {medians[name]:10.1f} {min(times[name]):8.1f} {compile_ms[name]:14.0f} "
-              f"{medians[name] / reference:15.2f}")
-    speckle = medians["SpeckleLayer (no attention) [graph]"]
-    if args.skip_convolutions:
-        medians["2-D sinc conv 33x33 [graph]"] = medians["separable sinc 33x1+1x33 [graph]"] = float("nan")
-    speckle_att = medians["SpeckleLayer (attention) [graph]"]
-    print("\nratios (graph mode; 'x faster' = alternative time / SpeckleLayer time):")
-    print(f"  2-D 33x33 sinc conv / SpeckleLayer:        {medians['2-D sinc conv 33x33 [graph]'] / speckle:6.2f}"
-          "  (target >= 5)")
-    print(f"  separable sinc conv / SpeckleLayer:        {medians['separable sinc 33x1+1x33 [graph]'] / speckle:6.2f}"
-          "  (target >= 2)")
-    print(f"  SpeckleLayer / bare FFT round trip:        {speckle / medians['bare FFT round trip (fft2d) [graph]']:6.2f}"
-          "  (target <= 1.5)")
-    print(f"  SpeckleLayer with attention / without:     {speckle_att / speckle:6.2f}")
-    print(f"  rfft2d route / fft2d route:                "
-          f"{medians['bare FFT round trip (rfft2d) [graph]'] / medians['bare FFT round trip (fft2d) [graph]']:6.2f}")
-    print(f"  SpeckleLayer jit / graph:                  "
-          f"{medians['SpeckleLayer (no attention) [jit]'] / speckle:6.2f}")
-    print(f"  bare FFT jit / graph:                      "
-          f"{medians['bare FFT round trip (fft2d) [jit]'] / medians['bare FFT round trip (fft2d) [graph]']:6.2f}")
-    print("  (convolutions are not run under XLA: their kernel gradients compile for minutes on this CPU)")
+        if name in times and times[name]:
+            print(f"{name:44s} {medians[name]:10.1f} {minima[name]:9.1f} {compile_ms[name]:14.0f} "
+                  f"{medians[name] / reference:22.2f}")
+
+    def ratio(numerator: str, denominator: str) -> str:
+        return (f"{medians[numerator] / medians[denominator]:6.2f} (medians)  "
+                f"{minima[numerator] / minima[denominator]:6.2f} (minima)")
+
+    layer, fft = "SpeckleLayer (no attention) [graph]", "bare FFT round trip (fft2d) [graph]"
+    print("\nratios, graph mode unless stated; minima are the runs least disturbed by other processes:")
+    print(f"  2-D 33x33 sinc conv / SpeckleLayer       {ratio('2-D sinc conv 33x33 [graph]', layer)}  target >= 5")
+    print(f"  separable sinc conv / SpeckleLayer       {ratio('separable sinc 33x1+1x33 [graph]', layer)}  target >= 2")
+    print(f"  SpeckleLayer / bare FFT round trip       {ratio(layer, fft)}  target <= 1.5")
+    print(f"  SpeckleLayer with / without attention    {ratio('SpeckleLayer (attention) [graph]', layer)}")
+    print(f"  rfft2d route / fft2d route               {ratio('bare FFT round trip (rfft2d) [graph]', fft)}")
+    print(f"  SpeckleLayer jit / graph                 {ratio('SpeckleLayer (no attention) [jit]', layer)}")
+    print(f"  bare FFT jit / graph                     {ratio('bare FFT round trip (fft2d) [jit]', fft)}")
+    print("  (the convolutions are not run under XLA: their kernel gradients compile for minutes on this CPU)")
 
 
 if __name__ == "__main__":

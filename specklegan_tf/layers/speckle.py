@@ -108,11 +108,11 @@ class SpeckleLayer(keras.layers.Layer):
         phases: optional explicit phases in radians, shape ``phase_shape(inputs.shape)``: ``(N, H, W, C)`` on the
             image grid, or on the polar grid (``(N, H, W, C)`` too, rows = radii, columns = angles) when ``polar``.
         phase_seeds: optional int32 ``(N, 2)`` per-sample stateless seeds. Each sample's phases are then drawn with
-            ``tf.random.stateless_uniform`` (Philox, identical on every device) from its own seed, so a sample's
-            speckle does not depend on the rest of the batch and the layer is a deterministic function of
-            ``(inputs, phase_seeds)``. May be a KerasTensor in a functional model. Note: XLA implements Philox
-            with a different stream, so under ``jit_compile=True`` the phases for a seed are deterministic but not
-            the ones drawn without XLA (eager, graph mode, exported SavedModels).
+            ``tf.random.stateless_uniform`` (Philox, named explicitly instead of the device-dependent default)
+            from its own seed, so a sample's speckle does not depend on the rest of the batch and the layer is a
+            deterministic function of ``(inputs, phase_seeds)``. May be a KerasTensor in a functional model.
+            Note: XLA implements Philox with a different stream, so under ``jit_compile=True`` the phases for a
+            seed are deterministic but not the ones drawn without XLA (eager, graph mode, exported SavedModels).
         Without ``phases`` and ``phase_seeds`` the phases come from ``keras.random.uniform`` with the layer's
         ``SeedGenerator``; under ``tf.distribute`` with several replicas the replica id is folded into the seed
         (``tf.random.experimental.stateless_fold_in``) so that the replicas draw different phases.
@@ -141,7 +141,9 @@ class SpeckleLayer(keras.layers.Layer):
         if isinstance(num_sizes, bool) or int(num_sizes) != num_sizes or num_sizes < 1:
             raise ValueError(f"`num_sizes` must be an integer >= 1; received num_sizes={num_sizes!r}.")
         if isinstance(reference_size, bool) or int(reference_size) != reference_size or reference_size < 1:
-            raise ValueError(f"`reference_size` must be a positive integer; received reference_size={reference_size!r}.")
+            raise ValueError(
+                f"`reference_size` must be a positive integer; received reference_size={reference_size!r}."
+            )
         try:
             low, high = (float(v) for v in window_init)
         except (TypeError, ValueError):

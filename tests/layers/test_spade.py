@@ -35,7 +35,9 @@ def _modulation_by_hand(layer, mask):
 
 def _randomise_biases(layer, seed=1):
     rng = np.random.default_rng(seed)
-    layer.set_weights([w if w.ndim == 4 else rng.normal(0, 0.5, w.shape).astype("float32") for w in layer.get_weights()])
+    layer.set_weights(
+        [w if w.ndim == 4 else rng.normal(0, 0.5, w.shape).astype("float32") for w in layer.get_weights()]
+    )
 
 
 def test_training_output_equals_formula_by_hand():

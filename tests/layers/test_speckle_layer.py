@@ -149,7 +149,8 @@ def test_one_step_on_a_loss_preferring_larger_grains_shrinks_every_window():
     with tf.GradientTape() as tape:
         out = layer(x, phases=phases)
         # Larger grains = smoother maps: penalise the squared difference of neighbours relative to the power.
-        roughness = tf.reduce_mean((out[:, 1:] - out[:, :-1]) ** 2) + tf.reduce_mean((out[:, :, 1:] - out[:, :, :-1]) ** 2)
+        roughness = tf.reduce_mean((out[:, 1:] - out[:, :-1]) ** 2)
+        roughness += tf.reduce_mean((out[:, :, 1:] - out[:, :, :-1]) ** 2)
         loss = roughness / tf.reduce_mean(out**2)
     optimizer.apply_gradients(zip(tape.gradient(loss, [layer.d]), [layer.d]))
     after = layer.window_sizes

@@ -115,3 +115,18 @@ def test_errors_name_the_problem():
         SPADEResidualBlock(4)(X)
     with pytest.raises(ValueError, match="rank 4"):
         DownsamplingResidualBlock(4)(X[0])
+
+
+def test_spectral_norm_power_iteration_runs_only_in_training():
+    block = SPADEResidualBlock(4, hidden_channels=8)
+    block([X, MASK])
+
+    def vectors():
+        return [_np(v) for v in block.weights if "vector_u" in v.path]
+
+    before = vectors()
+    assert len(before) == 12  # conv_0, conv_1, conv_shortcut + 3 convolutions in each of the 3 SPADEs
+    block([X, MASK], training=False)
+    assert all(np.array_equal(a, b) for a, b in zip(before, vectors()))
+    block([X, MASK], training=True)  # training reaches the nested SPADE wrappers through the call context
+    assert all(np.abs(a - b).max() > 0 for a, b in zip(before, vectors()))

@@ -303,7 +303,9 @@ def _finish(gan, config: GANConfig, run_dir: Path, validation: GANValidation, re
     save_generator_keras(gan.generator, run_dir / "generator_final.keras")
     best_path = run_dir / "generator_best.keras"
     use_best = best_path.exists() and result.best_metric is not None
-    generator = keras.saving.load_model(best_path, safe_mode=True) if use_best else gan.generator
+    # The best generator is reloaded only when it is not the one in memory (best epoch before the last).
+    reload = use_best and result.best_epoch != result.epochs_done
+    generator = keras.saving.load_model(best_path, safe_mode=True) if reload else gan.generator
     which = (f"best ({validation.metric_name} {result.best_metric:.4g} at epoch {result.best_epoch})"
              if use_best else "final")
     export_path = keras_path = None

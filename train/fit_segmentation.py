@@ -1,7 +1,7 @@
 """Train the residual U-Net segmenter, optionally pre-trained on generated images, and export it.
 
     python train/fit_segmentation.py                          # the paper's setting (256x256, batch 10), phantom
-    python train/fit_segmentation.py --preset demo            # 64x64, small U-Net: a few minutes on a CPU
+    python train/fit_segmentation.py --preset demo            # 64x64, 16 base filters, 100 training images
     python train/fit_segmentation.py --data DIR --n-train 50 --pretrain generated/ --pretrain-epochs 5
     python train/fit_segmentation.py --config my.yaml --epochs 50   # a YAML/JSON file; flags override it
 

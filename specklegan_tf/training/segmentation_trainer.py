@@ -112,7 +112,7 @@ class SegmentationConfig(TrainerConfig):
 
 SEGMENTATION_PRESETS: dict[str, dict[str, Any]] = {
     "paper": {},
-    # A small configuration for a 2-core CPU (see docs/sections/segmentation.md for its wall time).
+    # A small configuration for a 2-core CPU.
     "demo": {"name": "segmenter-demo", "image_size": 64, "n_train": 100, "epochs": 30, "base_filters": 16,
              "val_every": 5, "val_images": 64, "pretrain_epochs": 5},
 }

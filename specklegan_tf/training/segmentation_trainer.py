@@ -41,9 +41,8 @@ import numpy as np
 from specklegan_tf import CLASS_NAMES, INTIMA_MEDIA, LUMEN
 from specklegan_tf.training.checkpoints import read_counters
 from specklegan_tf.training.config import TrainerConfig, _help, _require, read_saved_config, save_config
-from specklegan_tf.training.gan_trainer import epoch_seed
 from specklegan_tf.training.progress import format_duration
-from specklegan_tf.training.runner import RunResult, TrainingContext, run_training
+from specklegan_tf.training.runner import RunResult, TrainingContext, epoch_seed, run_training
 from specklegan_tf.training.runtime import set_up_runtime
 from specklegan_tf.training.strategy import is_chief, make_strategy
 

@@ -48,6 +48,42 @@ def time_config(size: int, speckle: bool, jit: bool, mixed: bool, args) -> tuple
         keras.mixed_precision.set_dtype_policy("float32")
 
 
+def time_speckle_layer(size: int, jit: bool, mixed: bool, args) -> float:
+    """Seconds the speckle layer alone takes per training step: two forward passes (D and G updates) and one
+    backward pass, on the input it gets in the generator (batch, size, size, 8)."""
+    import keras
+    import tensorflow as tf
+
+    from specklegan_tf.layers import SpeckleLayer
+    from specklegan_tf.models import LatentPhaseSeeds
+
+    keras.mixed_precision.set_dtype_policy("mixed_float16" if mixed else "float32")
+    try:
+        layer, seeds = SpeckleLayer(num_sizes=4, polar=True, attention=True, seed=0), LatentPhaseSeeds()
+        x = tf.random.stateless_normal((args.batch, size, size, 8), [0, 1])
+        z = tf.random.stateless_normal((args.batch, 128), [0, 2])
+        layer(x, phase_seeds=seeds(z))
+
+        @tf.function(jit_compile=jit)
+        def step(x, z):
+            first = layer(x, training=True, phase_seeds=seeds(z))
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                loss = tf.reduce_sum(tf.cast(layer(x, training=True, phase_seeds=seeds(-z)), tf.float32))
+            grads = tape.gradient(loss, [x, *layer.trainable_variables])
+            return tf.reduce_sum(tf.cast(first, tf.float32)) + tf.add_n([tf.reduce_sum(g) for g in grads])
+
+        for _ in range(args.warmup):
+            float(step(x, z))
+        start = time.perf_counter()
+        for _ in range(args.steps):
+            result = step(x, z)
+        float(result)
+        return (time.perf_counter() - start) / args.steps
+    finally:
+        keras.mixed_precision.set_dtype_policy("float32")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 256])
@@ -57,7 +93,18 @@ def main(argv=None) -> None:
     parser.add_argument("--warmup", type=int, default=1, help="untimed steps after tracing")
     parser.add_argument("--modes", nargs="+", default=["graph", "xla"], choices=["graph", "xla"])
     parser.add_argument("--precisions", nargs="+", default=["float32", "mixed"], choices=["float32", "mixed"])
+    parser.add_argument("--layer-only", action="store_true",
+                        help="time only the speckle layer's share of a step (fast: no full networks)")
     args = parser.parse_args(argv)
+    if args.layer_only:
+        print(f"# speckle layer alone per training step (2 forward + 1 backward), batch {args.batch}, "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        for size in args.sizes:
+            for mode in args.modes:
+                for precision in args.precisions:
+                    seconds = time_speckle_layer(size, mode == "xla", precision == "mixed", args)
+                    print(f"  {size} px {mode} {precision}: {1000 * seconds:.0f} ms", flush=True)
+        return
 
     print(f"# train_step benchmark: width {args.width}, batch {args.batch}, {args.steps} timed steps, "
           f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")

@@ -23,6 +23,7 @@ from specklegan_tf.training.segmentation_study import StudyConfig  # noqa: E402
 
 HELP = {
     "data": "'phantom', an IVUS challenge folder or image/mask folders",
+    "data_seed": "seed of the phantom data set (ignored for folders)",
     "n_data": "use only the first N images of the data set",
     "n_train": "scenarios: numbers of real training images",
     "gan": "exported generator [NAME=]PATH (repeat the option for several)",

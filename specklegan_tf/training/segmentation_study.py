@@ -78,6 +78,7 @@ class StudyConfig:
 
     Args:
         data: ``phantom``, an IVUS challenge folder or image/mask folders.
+        data_seed: Seed of the phantom data set (the data, not the study's random choices).
         n_data: Use only the first N images of the data set (default: all; the phantom has 435).
         n_train: The scenarios: numbers of real training images (the paper: 50 and 100).
         gan: Exported generators (SavedModel folder or ``.keras``), each ``[NAME=]PATH``: one pre-training
@@ -99,6 +100,7 @@ class StudyConfig:
     """
 
     data: str = "phantom"
+    data_seed: int = 0
     n_data: int | None = None
     n_train: tuple[int, ...] = (50, 100)
     gan: tuple[str, ...] = ()
@@ -153,7 +155,7 @@ class StudyConfig:
     def training_config(self, seed: int | None = None) -> SegmentationConfig:
         """The per-run :class:`SegmentationConfig` (validation only at the end of a run)."""
         return SegmentationConfig(
-            data=self.data, image_size=self.image_size, base_filters=self.base_filters,
+            data=self.data, data_seed=self.data_seed, image_size=self.image_size, base_filters=self.base_filters,
             batch_size=self.batch_size, epochs=self.epochs, val_every=self.epochs, lr=self.lr,
             pretrain_epochs=self.pretrain_epochs, pretrain_lr=self.pretrain_lr, dice_weight=self.dice_weight,
             augment=self.augment, seed=self.seed if seed is None else seed, deterministic=self.deterministic)
@@ -438,7 +440,7 @@ def run_study(config: StudyConfig, stream: IO[str] | None = None) -> StudyResult
 
     conditions = parse_conditions(config.gan, config.pretrain)
     data = load_dataset(config.data, image_size=config.image_size,
-                        n=config.n_data if config.data == "phantom" else None, seed=config.seed)
+                        n=config.n_data if config.data == "phantom" else None, seed=config.data_seed)
     if config.n_data is not None:
         data = data.subset(slice(0, config.n_data))
     too_large = [n for n in config.n_train if n >= len(data)]

@@ -47,7 +47,7 @@ from specklegan_tf.training.runtime import set_up_runtime
 from specklegan_tf.training.strategy import is_chief, make_strategy
 
 # Options that fix the network, the data or the data order: a resumed run must use the same values.
-RESUME_KEYS = ("data", "n_train", "image_size", "base_filters", "batch_size", "seed", "pretrain")
+RESUME_KEYS = ("data", "data_seed", "n_train", "image_size", "base_filters", "batch_size", "seed", "pretrain")
 PROGRESS_KEYS = ("loss", "dice_loss", "accuracy")
 EXPORT_RECORD = "export.json"
 PRETRAINED_WEIGHTS = "pretrained.weights.h5"
@@ -60,6 +60,7 @@ class SegmentationConfig(TrainerConfig):
 
     Args (besides :class:`~specklegan_tf.training.config.TrainerConfig`'s; ``epochs`` are fine-tuning epochs):
         data: ``phantom``, an IVUS challenge folder or image/mask folders (as ``fit_gan.py``'s ``--data``).
+        data_seed: Seed of the phantom data set (the data, unlike ``seed``, which drives the training).
         n_train: Train on the first N images (default: all but the held-out validation images).
         val_images: Held-out images after the training images, for the validation Dice (at most a fifth of the
             data set when ``n_train`` is not given).
@@ -79,6 +80,7 @@ class SegmentationConfig(TrainerConfig):
     batch_size: int = field(default=10, metadata=_help("global batch size (split over replicas)"))
     val_every: int = field(default=5, metadata=_help("validate every N epochs (and after the last)"))
     data: str = field(default="phantom", metadata=_help("'phantom', an IVUS challenge folder or image/mask folders"))
+    data_seed: int = field(default=0, metadata=_help("seed of the phantom data set (ignored for folders)"))
     n_train: int | None = field(default=None, metadata=_help("train on the first N images"))
     val_images: int = field(default=64, metadata=_help("held-out images after the training images"))
     image_size: int = field(default=256, metadata=_help("image side, a power of two from 32"))
@@ -557,7 +559,7 @@ def fit_segmentation(config: SegmentationConfig, stream: IO[str] | None = None) 
     # Load only what is used: the training images and the held-out ones after them.
     wanted = None if config.n_train is None else config.n_train + config.val_images
     data = load_dataset(config.data, image_size=config.image_size, n=wanted if config.data == "phantom" else None,
-                        seed=config.seed)
+                        seed=config.data_seed)
     n_train, n_val = split_train_validation(len(data), config.n_train, config.val_images)
     images, masks = np.asarray(data.images), np.asarray(data.masks)
     check_masks(masks[:n_train + n_val], data.names[:n_train + n_val], f"--data {config.data}")

@@ -1,8 +1,8 @@
 """Reproduce the paper's experiments (Fig. 5, Fig. 6, Table 1, Table 2) in one command, on the phantom or your data.
 
-    python train/reproduce_paper.py --budget small                    # about 40-50 min on a 2-core CPU
+    python train/reproduce_paper.py --budget small                    # 50 min measured on a shared 2-core CPU
     python train/reproduce_paper.py --budget paper --data DIR --inception-weights inception_v3.weights.h5
-    python train/reproduce_paper.py --budget toy --out /tmp/toy       # the test budget, a couple of minutes
+    python train/reproduce_paper.py --budget toy --out /tmp/toy       # the test budget (two GAN runs)
 
 Rerunning the same command resumes an interrupted run: finished stages are skipped and GAN or U-Net trainings
 continue from their last checkpoints. The report is OUT/report.md; --publish DIR copies it with its figures and
@@ -22,7 +22,7 @@ from specklegan_tf.experiments.budgets import BUDGETS, get_budget  # noqa: E402 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reproduce_paper.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--budget", required=True, choices=list(BUDGETS),
-                        help="compute budget: toy (test), small (2-core CPU, < 90 min), medium, paper (GPU)")
+                        help="compute budget: toy (test), small (2-core CPU), medium, paper (GPU)")
     parser.add_argument("--data", default="phantom",
                         help="'phantom' (default), an IVUS challenge folder (DCM/, LABELS/) or images/ + labels/")
     parser.add_argument("--out", default=None, help="experiment folder (default runs/reproduce_<budget>)")

@@ -154,7 +154,7 @@ def _positive(obj: Any, names: tuple[str, ...]) -> None:
 
 
 BUDGETS: dict[str, Budget] = {
-    # The acceptance test: the whole pipeline in a couple of minutes.
+    # The acceptance test: the whole pipeline with the fewest GAN runs (one n-train, one seed).
     "toy": Budget(
         name="toy", image_size=32, width=0.125, latent_dim=16, seeds=(0,), n_train=(16,), data_images=32,
         generator_updates=4, batch_size=8, lr=1e-3, decay_at=(0.5, 0.75), decay_factors=(0.3, 0.1),
@@ -164,7 +164,7 @@ BUDGETS: dict[str, Budget] = {
         reductions=("32x32 images, width 0.125, 32 phantom frames, n-train 16 only, 4 generator updates: a "
                     "test of the pipeline, not of the method",),
     ),
-    # About 40-50 minutes on a 2-core CPU shared with other work (see docs/results/).
+    # 50 min measured on the shared 2-core CPU of this project (docs/results/report.md lists the stage times).
     "small": Budget(
         name="small", image_size=32, width=0.25, latent_dim=32, seeds=(0,), n_train=PAPER_N_TRAIN,
         data_images=435, generator_updates=300, batch_size=8, lr=1e-3, decay_at=(0.6, 0.85),
@@ -182,7 +182,7 @@ BUDGETS: dict[str, Budget] = {
             "segmentation: 3 folds instead of 5, 500 pre-training images, U-Net with 8 base filters, few epochs",
         ),
     ),
-    # A few hours on a CPU, minutes on a GPU.
+    # 64x64 and two seeds: several times the small budget's compute (not measured here).
     "medium": Budget(
         name="medium", image_size=64, width=0.5, latent_dim=64, seeds=(0, 1), n_train=PAPER_N_TRAIN,
         data_images=435, generator_updates=3000, batch_size=8, lr=1e-3, decay_at=(0.5, 0.8),

@@ -7,7 +7,7 @@
 
 ``--pretrain DIR`` is a folder of generated images and masks in the IVUS challenge layout, as
 ``python train/generate.py --model PATH --masks synthetic --n 1000 --out DIR`` writes it. Rerunning the same
-command resumes from the run folder's last checkpoint. See docs/sections/segmentation.md.
+command resumes from the run folder's last checkpoint. See the README's Segmentation section.
 """
 from __future__ import annotations
 
@@ -16,32 +16,17 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of the log
 
+from specklegan_tf.training.cli import run_trainer_cli  # noqa: E402
 from specklegan_tf.training.segmentation_trainer import (  # noqa: E402
     SEGMENTATION_PRESETS,
     SegmentationConfig,
     fit_segmentation,
 )
-from specklegan_tf.training.config import load_config  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        config = load_config(SegmentationConfig, argv, presets=SEGMENTATION_PRESETS, prog="fit_segmentation.py",
-                             description=__doc__.split("\n\n")[0])
-        from specklegan_tf.training.strategy import configure_logical_devices
-
-        configure_logical_devices(config.devices)
-        from specklegan_tf.training.runner import NonFiniteLossError
-
-        try:
-            fit_segmentation(config)
-        except NonFiniteLossError as error:
-            print(f"fit_segmentation.py: {error}", file=sys.stderr)
-            return 3
-    except (ValueError, FileNotFoundError) as error:
-        print(f"fit_segmentation.py: error: {error}", file=sys.stderr)
-        return 2
-    return 0
+    return run_trainer_cli("fit_segmentation.py", SegmentationConfig, SEGMENTATION_PRESETS,
+                           __doc__.split("\n\n")[0], lambda: fit_segmentation, argv)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ For each --n-train scenario (default 50 and 100) and each condition (no pre-trai
 each --gan generator or --pretrain folder), a k-fold cross-validation over the scenario's training images,
 tested on the remaining images. Writes table2.md, table2.csv, table2_pvalues.csv, boxplot.png and study.json
 into --out. Rerunning the same command resumes; the same seed gives the same table.
-See docs/sections/segmentation.md.
+See the README's Segmentation section.
 """
 from __future__ import annotations
 

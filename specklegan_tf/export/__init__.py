@@ -3,6 +3,7 @@
 - ``export_generator``: the generator as ``<export_dir>/<name>/<version>/`` with a ``serving_default`` signature
   (``mask`` int32 labels, ``seed`` int64 -> ``image`` uint8, ``image_float`` float32).
 - ``save_generator_keras``: the generator as a ``.keras`` file (loads with ``safe_mode=True``).
+- ``export_segmenter`` / ``save_segmenter_keras``: the U-Net segmenter, likewise (``labels``, ``probabilities``).
 - ``load_generator``: a SavedModel or ``.keras`` generator behind the signature's calling convention.
 - ``layout``: TF Serving's version folders and atomic writes, shared by every exporter.
 """
@@ -21,6 +22,7 @@ from specklegan_tf.export.layout import (
     write_versioned,
 )
 from specklegan_tf.export.loading import ExportedGenerator, load_generator
+from specklegan_tf.export.segmenter import export_segmenter, save_segmenter_keras
 
 __all__ = [
     "ExportedGenerator",
@@ -28,12 +30,13 @@ __all__ = [
     "atomic_file",
     "existing_versions",
     "export_generator",
+    "export_segmenter",
     "latent_from_seeds",
     "latest_version_dir",
     "load_generator",
     "make_serving_function",
     "next_version",
     "save_generator_keras",
+    "save_segmenter_keras",
     "write_versioned",
 ]
-from specklegan_tf.export.segmenter import export_segmenter, save_segmenter_keras  # noqa: E402,F401 (segmenter export, helper E)

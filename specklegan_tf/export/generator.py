@@ -1,14 +1,13 @@
 """Export of a trained generator: a SavedModel for TF Serving and a ``.keras`` file."""
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import keras
 import tensorflow as tf
 
-from specklegan_tf.export.layout import atomic_file, write_versioned
+from specklegan_tf.export.layout import export_serving_archive, save_keras_file
 
 METADATA_FILE = "generator.json"  # in the SavedModel's assets.extra/ folder, which TF Serving ignores
 _LATENT_SALT = 0x5EC1  # second seed component of the latent draw, so z does not share a stream with other uses
@@ -107,23 +106,12 @@ def export_generator(
         >>> out["image"].dtype
         tf.uint8
     """
-    if not name or os.sep in name or name.startswith("."):
-        raise ValueError(f"`name` must be a plain folder name, got {name!r}")
     info = {**generator_spec(generator), "generator": generator.name, "latent_salt": _LATENT_SALT,
             "inputs": {"mask": "int32 (N, H, W)", "seed": "int64 (N,)"},
             "outputs": {"image": "uint8 (N, H, W)", "image_float": "float32 (N, H, W) in [0, 1]"},
             **(metadata or {})}
-    text = json.dumps(info, indent=2, sort_keys=True, default=str)
-
-    def write(folder: Path) -> None:
-        archive = keras.export.ExportArchive()
-        archive.track(generator)
-        archive.add_endpoint("serving_default", make_serving_function(generator))
-        archive.write_out(os.fspath(folder), verbose=False)
-        (folder / "assets.extra").mkdir(exist_ok=True)
-        (folder / "assets.extra" / METADATA_FILE).write_text(text)
-
-    return write_versioned(Path(export_dir) / name, version, write)
+    return export_serving_archive(generator, export_dir, name, version,
+                                  {"serving_default": make_serving_function(generator)}, METADATA_FILE, info)
 
 
 def save_generator_keras(generator: keras.Model, path: str | os.PathLike) -> Path:
@@ -139,9 +127,4 @@ def save_generator_keras(generator: keras.Model, path: str | os.PathLike) -> Pat
     Returns:
         The path written.
     """
-    path = Path(path)
-    if path.suffix != ".keras":
-        raise ValueError(f"`path` must end with .keras, got {os.fspath(path)!r}")
-    with atomic_file(path) as tmp:
-        generator.save(os.fspath(tmp))
-    return path
+    return save_keras_file(generator, path)

@@ -90,6 +90,64 @@ def atomic_file(final_path: str | os.PathLike) -> Iterator[Path]:
             tmp.unlink()
 
 
+def export_serving_archive(model, export_dir: str | os.PathLike, name: str, version: int | None,
+                           endpoints: dict, metadata_file: str, metadata: dict) -> Path:
+    """Writes ``model`` with the given serving ``endpoints`` as a SavedModel in ``export_dir/name/<version>/``.
+
+    The version folder is written under a temporary name and renamed when complete (``write_versioned``), so TF
+    Serving never sees a half-written version; ``metadata`` goes to ``assets.extra/<metadata_file>`` as JSON.
+
+    Args:
+        model: The Keras model whose variables the endpoints use.
+        export_dir: Folder of all exports (TF Serving's model root).
+        name: Model name, a plain folder name; the model's base path is ``export_dir/name``.
+        version: Positive integer version; ``None`` takes the next free number.
+        endpoints: Signature name -> ``tf.function`` with an input signature.
+        metadata_file: File name of the JSON metadata.
+        metadata: JSON-serialisable facts about the export.
+
+    Returns:
+        The version folder written.
+    """
+    import json
+
+    import keras
+
+    if not name or os.sep in name or name.startswith("."):
+        raise ValueError(f"`name` must be a plain folder name, got {name!r}")
+    text = json.dumps(metadata, indent=2, sort_keys=True, default=str)
+
+    def write(folder: Path) -> None:
+        archive = keras.export.ExportArchive()
+        archive.track(model)
+        for endpoint, function in endpoints.items():
+            archive.add_endpoint(endpoint, function)
+        archive.write_out(os.fspath(folder), verbose=False)
+        (folder / "assets.extra").mkdir(exist_ok=True)
+        (folder / "assets.extra" / metadata_file).write_text(text)
+
+    return write_versioned(Path(export_dir) / name, version, write)
+
+
+def save_keras_file(model, path: str | os.PathLike) -> Path:
+    """Saves ``model`` as a ``.keras`` file atomically (an existing file stays intact until the new one is complete).
+
+    Args:
+        model: A Keras model built from registered, serialisable layers (no lambdas), so the file loads with
+            ``keras.saving.load_model(path, safe_mode=True)`` once ``specklegan_tf`` is imported.
+        path: Destination, ending in ``.keras``.
+
+    Returns:
+        The path written.
+    """
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ValueError(f"`path` must end with .keras, got {os.fspath(path)!r}")
+    with atomic_file(path) as tmp:
+        model.save(os.fspath(tmp))
+    return path
+
+
 def write_versioned(model_dir: str | os.PathLike, version: int | None, write) -> Path:
     """Writes a new version folder atomically with ``write(tmp_dir)`` and returns its final path.
 

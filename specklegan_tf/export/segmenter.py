@@ -13,14 +13,13 @@ error that says so. Loading needs only TensorFlow (no ``specklegan_tf``).
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import keras
 import tensorflow as tf
 
-from specklegan_tf.export.layout import atomic_file, write_versioned
+from specklegan_tf.export.layout import export_serving_archive, save_keras_file
 
 METADATA_FILE = "segmenter.json"  # in the SavedModel's assets.extra/ folder, which TF Serving ignores
 
@@ -95,8 +94,6 @@ def export_segmenter(
         >>> serve(image=tf.zeros((1, 256, 256), tf.uint8))["labels"].shape
         TensorShape([1, 256, 256])
     """
-    if not name or os.sep in name or name.startswith("."):
-        raise ValueError(f"`name` must be a plain folder name, got {name!r}")
     from specklegan_tf import CLASS_NAMES
 
     info = {**segmenter_spec(network), "network": network.name, "class_names": list(CLASS_NAMES),
@@ -104,18 +101,8 @@ def export_segmenter(
                            "serve_float": "image float32 (N, H, W) in [0, 1]"},
             "outputs": {"labels": "int32 (N, H, W)", "probabilities": "float32 (N, H, W, C)"},
             **(metadata or {})}
-    text = json.dumps(info, indent=2, sort_keys=True, default=str)
-
-    def write(folder: Path) -> None:
-        archive = keras.export.ExportArchive()
-        archive.track(network)
-        for endpoint, function in make_serving_functions(network).items():
-            archive.add_endpoint(endpoint, function)
-        archive.write_out(os.fspath(folder), verbose=False)
-        (folder / "assets.extra").mkdir(exist_ok=True)
-        (folder / "assets.extra" / METADATA_FILE).write_text(text)
-
-    return write_versioned(Path(export_dir) / name, version, write)
+    return export_serving_archive(network, export_dir, name, version, make_serving_functions(network),
+                                  METADATA_FILE, info)
 
 
 def save_segmenter_keras(network: keras.Model, path: str | os.PathLike) -> Path:
@@ -129,9 +116,4 @@ def save_segmenter_keras(network: keras.Model, path: str | os.PathLike) -> Path:
     Returns:
         The path written.
     """
-    path = Path(path)
-    if path.suffix != ".keras":
-        raise ValueError(f"`path` must end with .keras, got {os.fspath(path)!r}")
-    with atomic_file(path) as tmp:
-        network.save(os.fspath(tmp))
-    return path
+    return save_keras_file(network, path)

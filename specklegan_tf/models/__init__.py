@@ -26,4 +26,3 @@ __all__ = [
     "generator_loss",
     "make_gan_optimizers",
 ]
-from specklegan_tf.models.unet import build_unet  # noqa: E402,F401 (segmentation U-Net, helper E)

@@ -198,7 +198,7 @@ class GANConfig(TrainerConfig):
 GAN_PRESETS: dict[str, dict[str, Any]] = {
     # The paper's configuration: the dataclass defaults.
     "paper": {},
-    # A small configuration for a 2-core CPU (about 10 minutes here, see docs/sections/training.md).
+    # A small configuration for a 2-core CPU (about 10 minutes here, see the README's Training section).
     "demo": {
         "name": "specklegan-demo",
         "image_size": 64,

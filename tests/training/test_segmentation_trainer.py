@@ -28,7 +28,7 @@ def test_phantom_64_held_out_dice_within_two_minutes(tmp_path):
                                 export_dir=str(tmp_path / "savedmodels"), name="seg64")
     summary = fit_segmentation(config, stream=io.StringIO())
     # The two-minute budget is a property of this configuration (40 steps of a small U-Net; see
-    # docs/sections/segmentation.md for the measured time), not asserted: timings belong to benchmarks/.
+    # the README's Segmentation section for the measured time), not asserted: timings belong to benchmarks/.
     print(f"\nheld-out Dice after {summary.seconds:.0f} s (whole fit incl. export): {summary.validation}")
     assert summary.validation["dice_lumen"] > 0.85
     assert summary.validation["dice_intima_media"] > 0.6

@@ -210,6 +210,8 @@ class ResidualBlock(keras.layers.Layer):
     Args:
         filters: output channels.
         strides: stride of the first convolution (2 halves the resolution).
+        momentum: momentum of the batch normalisations' moving statistics (Keras' default 0.99; short trainings
+            such as few-shot segmentation want a faster 0.9 so inference statistics catch up with the weights).
         **kwargs: base ``keras.layers.Layer`` arguments.
 
     Call arguments:
@@ -223,18 +225,21 @@ class ResidualBlock(keras.layers.Layer):
         (2, 16, 16, 32)
     """
 
-    def __init__(self, filters: int, strides: int = 1, **kwargs) -> None:
+    def __init__(self, filters: int, strides: int = 1, momentum: float = 0.99, **kwargs) -> None:
         super().__init__(**kwargs)
         self.filters = _check_filters(filters)
         if isinstance(strides, bool) or int(strides) != strides or strides < 1:
             raise ValueError(f"`strides` must be a positive integer; received strides={strides!r}.")
         self.strides = int(strides)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"`momentum` must be in [0, 1); received momentum={momentum!r}.")
+        self.momentum = float(momentum)
 
     def build(self, input_shape) -> None:
         shape = _check_rank4(self, input_shape)
-        self.norm_0 = keras.layers.BatchNormalization(synchronized=True, name="norm_0")
+        self.norm_0 = keras.layers.BatchNormalization(momentum=self.momentum, synchronized=True, name="norm_0")
         self.conv_0 = keras.layers.Conv2D(self.filters, 3, strides=self.strides, padding="same", name="conv_0")
-        self.norm_1 = keras.layers.BatchNormalization(synchronized=True, name="norm_1")
+        self.norm_1 = keras.layers.BatchNormalization(momentum=self.momentum, synchronized=True, name="norm_1")
         self.conv_1 = keras.layers.Conv2D(self.filters, 3, padding="same", name="conv_1")
         out_shape = self.compute_output_shape(shape)
         self.norm_0.build(shape)
@@ -259,4 +264,4 @@ class ResidualBlock(keras.layers.Layer):
         return (shape[0], _strided(shape[1], self.strides), _strided(shape[2], self.strides), self.filters)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "filters": self.filters, "strides": self.strides}
+        return {**super().get_config(), "filters": self.filters, "strides": self.strides, "momentum": self.momentum}

@@ -45,3 +45,17 @@ def test_other_bad_arguments():
         build_unet(image_size=32, base_filters=0)
     with pytest.raises(ValueError, match="depth"):
         build_unet(image_size=32, depth=0)
+
+
+def test_norm_momentum_survives_a_keras_file(tmp_path):
+    import keras
+
+    unet = build_unet(image_size=32, base_filters=8, norm_momentum=0.9)
+    path = tmp_path / "unet.keras"
+    unet.save(path)
+    reloaded = keras.saving.load_model(path, safe_mode=True)
+    momenta = [layer.momentum for layer in reloaded._flatten_layers(include_self=False, recursive=True)
+               if isinstance(layer, keras.layers.BatchNormalization)]
+    # 4 blocks down, a bridge and 3 up with two norms each, plus the head's.
+    assert len(momenta) == 2 * 8 + 1
+    assert set(momenta) == {0.9}

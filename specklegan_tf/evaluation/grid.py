@@ -7,6 +7,8 @@ from typing import Mapping
 
 import numpy as np
 
+from specklegan_tf.evaluation.figure_files import save_figure
+
 
 def sample_grid(
     path: str | os.PathLike,
@@ -55,8 +57,4 @@ def sample_grid(
             ax.set_yticks([])
         axes[r, 0].set_ylabel(title, fontsize=9)
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from specklegan_tf.evaluation.figure_files import save_figure
 from specklegan_tf.experiments.aggregate import metric_over_seeds
 
 MODEL_STYLE = {"speckle": ("SpeckleGAN", "tab:blue", "o"), "baseline": ("Baseline GAN", "tab:orange", "s")}
@@ -61,11 +62,7 @@ def fig5_metrics(runs: dict[str, dict[str, Any]], path: str | os.PathLike) -> Pa
         axis.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
     figure.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path, dpi=110)
 
 
 def fig6_grid(runs: dict[str, dict[str, Any]], budget, real_masks: np.ndarray, path: str | os.PathLike,
@@ -99,8 +96,4 @@ def fig6_grid(runs: dict[str, dict[str, Any]], budget, real_masks: np.ndarray, p
         axis.set_xticks([])
         axis.set_yticks([])
     figure.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path, dpi=110)

@@ -52,6 +52,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from specklegan_tf.evaluation.figure_files import save_figure
 from specklegan_tf.training.segmentation_trainer import (
     EVALUATED_CLASSES,
     ReusableSegmenter,
@@ -365,11 +366,7 @@ def box_plot(per_image: dict[tuple[int, str], dict[str, np.ndarray]], path: Path
             ax.set_title(f"{METRIC_TITLES[metric].split(' (')[0]}, {CLASS_TITLES[cls].lower()}")
             ax.set_ylabel(METRIC_TITLES[metric])
     fig.tight_layout()
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return save_figure(fig, path, dpi=100)
 
 
 def _write_text(path: Path, text: str) -> Path:

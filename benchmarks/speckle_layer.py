@@ -2,7 +2,8 @@
 
 Measures forward + backward (gradients to the input and, where there is one, to the window sizes) of:
 
-- ``SpeckleLayer`` (Eq. 2 with FFTs; with and without channel attention),
+- ``SpeckleLayer`` (Eq. 2 with FFTs; with and without channel attention), with its XLA-compiled kernels (the
+  default) and with plain TensorFlow ops (``compiled=False``), in Cartesian and in polar mode (the generator's),
 - the bare FFT round trip on the same tensor (phase field, forward FFT, fixed windows, inverse FFTs, magnitude):
   the floor any FFT implementation pays,
 - the same with real-input FFTs (``rfft2d``/``irfft2d`` on the real and imaginary parts, possible because the
@@ -137,7 +138,11 @@ def main() -> None:
 
     layers = {attention: SpeckleLayer(num_sizes=args.sizes, attention=attention, seed=args.seed)
               for attention in (True, False)}
-    for layer in layers.values():
+    # The generator's configuration (polar, attention) with the compiled kernels and with plain TensorFlow ops, and
+    # the Cartesian layer with plain ops.
+    kernels = {(polar, compiled): SpeckleLayer(num_sizes=args.sizes, polar=polar, compiled=compiled, seed=args.seed)
+               for polar, compiled in ((True, True), (True, False), (False, False))}
+    for layer in [*layers.values(), *kernels.values()]:
         layer.build(shape)
     d = tf.Variable(layers[False].window_sizes)
     windows = tf.constant(layers[False].windows())
@@ -152,6 +157,11 @@ def main() -> None:
     plain = {
         "SpeckleLayer (attention)": loss_and_grads(lambda: layers[True](x), [x, layers[True].d]),
         "SpeckleLayer (no attention)": loss_and_grads(lambda: layers[False](x), [x, layers[False].d]),
+        "SpeckleLayer (attention, plain ops)": loss_and_grads(lambda: kernels[False, False](x),
+                                                              [x, kernels[False, False].d]),
+        "SpeckleLayer polar (attention)": loss_and_grads(lambda: kernels[True, True](x), [x, kernels[True, True].d]),
+        "SpeckleLayer polar (attention, plain ops)": loss_and_grads(lambda: kernels[True, False](x),
+                                                                    [x, kernels[True, False].d]),
         "bare FFT round trip (fft2d)": loss_and_grads(lambda: fft_round_trip(x, phases, windows), [x]),
         "bare FFT round trip (rfft2d)": loss_and_grads(lambda: rfft_round_trip(x, phases, windows), [x]),
         "2-D sinc conv 33x33": loss_and_grads(lambda: conv2d_sinc(x, phases, d, args.size), [x, d]),
@@ -160,7 +170,8 @@ def main() -> None:
     if args.skip_convolutions:
         plain = {name: fn for name, fn in plain.items() if "sinc" not in name}
     variants = {f"{name} [graph]": tf.function(fn) for name, fn in plain.items()}
-    for name in list(plain)[:4]:  # XLA only for the FFT variants: see the note printed at the end
+    for name in ("SpeckleLayer (attention)", "SpeckleLayer (no attention)", "bare FFT round trip (fft2d)",
+                 "bare FFT round trip (rfft2d)"):  # XLA only for the FFT variants: see the note printed at the end
         variants[f"{name} [jit]"] = tf.function(plain[name], jit_compile=True)
 
     # The rfft route must compute the same magnitudes as the complex one.
@@ -201,6 +212,12 @@ def main() -> None:
     print(f"  separable sinc conv / SpeckleLayer       {ratio('separable sinc 33x1+1x33 [graph]', layer)}  target >= 2")
     print(f"  SpeckleLayer / bare FFT round trip       {ratio(layer, fft)}  target <= 1.5")
     print(f"  SpeckleLayer with / without attention    {ratio('SpeckleLayer (attention) [graph]', layer)}")
+    print(f"  plain ops / compiled kernels, Cartesian  "
+          f"{ratio('SpeckleLayer (attention, plain ops) [graph]', 'SpeckleLayer (attention) [graph]')}")
+    print(f"  plain ops / compiled kernels, polar      "
+          f"{ratio('SpeckleLayer polar (attention, plain ops) [graph]', 'SpeckleLayer polar (attention) [graph]')}")
+    print(f"  polar / Cartesian, compiled kernels      "
+          f"{ratio('SpeckleLayer polar (attention) [graph]', 'SpeckleLayer (attention) [graph]')}")
     print(f"  rfft2d route / fft2d route               {ratio('bare FFT round trip (rfft2d) [graph]', fft)}")
     print(f"  SpeckleLayer jit / graph                 {ratio('SpeckleLayer (no attention) [jit]', layer)}")
     print(f"  bare FFT jit / graph                     {ratio('bare FFT round trip (fft2d) [jit]', fft)}")

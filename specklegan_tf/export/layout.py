@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from specklegan_tf.layers.speckle_kernel import plain_tensorflow_kernel
+
 
 def existing_versions(model_dir: str | os.PathLike) -> list[int]:
     """The numeric version folders under ``model_dir``, sorted (empty if the folder does not exist)."""
@@ -118,11 +120,14 @@ def export_serving_archive(model, export_dir: str | os.PathLike, name: str, vers
     text = json.dumps(metadata, indent=2, sort_keys=True, default=str)
 
     def write(folder: Path) -> None:
-        archive = keras.export.ExportArchive()
-        archive.track(model)
-        for endpoint, function in endpoints.items():
-            archive.add_endpoint(endpoint, function)
-        archive.write_out(os.fspath(folder), verbose=False)
+        # Trace the endpoints with plain TensorFlow ops: TF Serving runs with XLA:CPU compilation disabled and
+        # refuses graphs with XLA-compiled functions (the speckle layer's fast kernels are such functions).
+        with plain_tensorflow_kernel():
+            archive = keras.export.ExportArchive()
+            archive.track(model)
+            for endpoint, function in endpoints.items():
+                archive.add_endpoint(endpoint, function)
+            archive.write_out(os.fspath(folder), verbose=False)
         (folder / "assets.extra").mkdir(exist_ok=True)
         (folder / "assets.extra" / metadata_file).write_text(text)
 

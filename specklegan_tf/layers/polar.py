@@ -27,7 +27,14 @@ import numpy as np
 import keras
 from keras import ops
 
-__all__ = ["CartesianToPolar", "PolarToCartesian", "polar_grid_shape"]
+__all__ = [
+    "CartesianToPolar",
+    "PolarToCartesian",
+    "polar_grid_shape",
+    "resample",
+    "resample_adjoint",
+    "adjoint_table",
+]
 
 
 def polar_grid_shape(
@@ -105,15 +112,77 @@ def _check_spatial(layer: keras.layers.Layer, input_shape: tuple) -> tuple[int, 
     return int(height), int(width)
 
 
-def _resample(inputs, indices: np.ndarray, weights: np.ndarray, out_height: int, out_width: int):
-    """Bilinear resampling of NHWC ``inputs`` with a precomputed gather table."""
+def resample(inputs, indices, weights, out_height: int, out_width: int):
+    """Bilinear resampling of NHWC ``inputs`` with a gather table from :func:`cartesian_to_polar_table` or
+    :func:`polar_to_cartesian_table` (``indices`` and ``weights`` of shape ``(out_height * out_width, 4)``)."""
     shape = ops.shape(inputs)
     channels = inputs.shape[-1]
     flat = ops.reshape(inputs, (shape[0], -1, channels))
-    gathered = ops.take(flat, ops.convert_to_tensor(indices.reshape(-1)), axis=1)
+    gathered = ops.take(flat, ops.reshape(ops.convert_to_tensor(indices), (-1,)), axis=1)
     gathered = ops.reshape(gathered, (shape[0], out_height * out_width, 4, channels))
     w = ops.cast(ops.convert_to_tensor(weights), inputs.dtype)[None, :, :, None]
     return ops.reshape(ops.sum(gathered * w, axis=2), (shape[0], out_height, out_width, channels))
+
+
+# A transposed table pads every source pixel's list of (target, weight) pairs to the longest list. Beyond this
+# length a scatter-add is cheaper than the padded gather (measured at 256 px under XLA on the 2-core CPU: the
+# polar-to-Cartesian adjoint, 13 entries at most, gathered in 40 ms where the scatter took 152 ms; the
+# Cartesian-to-polar adjoint needs 476 entries for the centre pixel, which every radius-0 sample reads).
+MAX_ADJOINT_ENTRIES = 32
+
+
+def adjoint_table(indices: np.ndarray, weights: np.ndarray, num_sources: int):
+    """The transpose of a gather table as a padded gather table, or ``None`` if it would be too long.
+
+    ``resample`` computes ``y[p] = sum_j weights[p, j] * x[indices[p, j]]``. Its adjoint (the gradient with
+    respect to ``x``) is ``x'[q] = sum over (p, j) with indices[p, j] == q of weights[p, j] * y'[p]``. This returns
+    ``(targets, target_weights)`` of shape ``(num_sources, L)``, zero-weight padded, such that
+    ``x'[q] = sum_l target_weights[q, l] * y'[targets[q, l]]``; ``None`` when ``L > MAX_ADJOINT_ENTRIES``.
+    """
+    flat_targets = np.repeat(np.arange(indices.shape[0]), indices.shape[1])
+    flat_sources = indices.reshape(-1)
+    flat_weights = weights.reshape(-1)
+    used = flat_weights != 0
+    flat_targets, flat_sources, flat_weights = flat_targets[used], flat_sources[used], flat_weights[used]
+    counts = np.bincount(flat_sources, minlength=num_sources)
+    length = int(counts.max(initial=1))
+    if length > MAX_ADJOINT_ENTRIES:
+        return None
+    order = np.argsort(flat_sources, kind="stable")
+    flat_targets, flat_sources, flat_weights = flat_targets[order], flat_sources[order], flat_weights[order]
+    slot = np.arange(flat_sources.size) - (np.cumsum(counts) - counts)[flat_sources]
+    targets = np.zeros((num_sources, length), np.int32)
+    target_weights = np.zeros((num_sources, length), np.float32)
+    targets[flat_sources, slot] = flat_targets
+    target_weights[flat_sources, slot] = flat_weights
+    return targets, target_weights
+
+
+def resample_adjoint(values, indices, weights, source_height: int, source_width: int, adjoint=None):
+    """The transpose of :func:`resample`: every output value goes back to its four sources with the same weights.
+
+    With ``adjoint`` (from :func:`adjoint_table`) this is a padded gather, else a scatter-add
+    (``unsorted_segment_sum``). Both give the same sums; the gather is faster where it is short.
+    """
+    shape = ops.shape(values)
+    channels = values.shape[-1]
+    flat = ops.reshape(values, (shape[0], -1, channels))
+    if adjoint is not None:
+        targets, target_weights = adjoint
+        length = targets.shape[-1]
+        gathered = ops.take(flat, ops.reshape(ops.convert_to_tensor(targets), (-1,)), axis=1)
+        gathered = ops.reshape(gathered, (shape[0], source_height * source_width, length, channels))
+        w = ops.cast(ops.convert_to_tensor(target_weights), values.dtype)[None, :, :, None]
+        summed = ops.sum(gathered * w, axis=2)
+    else:
+        w = ops.cast(ops.convert_to_tensor(weights), values.dtype)[None, :, :, None]
+        spread = ops.reshape(flat[:, :, None, :] * w, (shape[0], -1, channels))
+        summed = ops.segment_sum(
+            ops.transpose(spread, (1, 0, 2)), ops.reshape(ops.convert_to_tensor(indices), (-1,)),
+            num_segments=source_height * source_width,
+        )
+        summed = ops.transpose(summed, (1, 0, 2))
+    return ops.reshape(summed, (shape[0], source_height, source_width, channels))
 
 
 @keras.saving.register_keras_serializable(package="specklegan_tf")
@@ -148,7 +217,7 @@ class CartesianToPolar(keras.layers.Layer):
         self._indices, self._weights = cartesian_to_polar_table(height, width, *self._grid)
 
     def call(self, inputs):
-        return _resample(inputs, self._indices, self._weights, *self._grid)
+        return resample(inputs, self._indices, self._weights, *self._grid)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         height, width = _check_spatial(self, input_shape)
@@ -192,7 +261,7 @@ class PolarToCartesian(keras.layers.Layer):
         self._indices, self._weights = polar_to_cartesian_table(self.height, self.width, num_radii, num_angles)
 
     def call(self, inputs):
-        return _resample(inputs, self._indices, self._weights, self.height, self.width)
+        return resample(inputs, self._indices, self._weights, self.height, self.width)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         _check_spatial(self, input_shape)

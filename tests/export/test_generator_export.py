@@ -183,3 +183,30 @@ def test_load_generator_errors_name_the_path(tmp_path):
     (tmp_path / "weights.h5").write_text("x")
     with pytest.raises(ValueError, match="weights.h5"):
         load_generator(tmp_path / "weights.h5")
+
+
+
+def xla_compiled_functions(saved_model_dir: Path) -> list[str]:
+    """Names of the functions in a SavedModel's graph that carry ``_XlaMustCompile = true``."""
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    proto = saved_model_pb2.SavedModel()
+    proto.ParseFromString((Path(saved_model_dir) / "saved_model.pb").read_bytes())
+    library = proto.meta_graphs[0].graph_def.library
+    return [f.signature.name for f in library.function
+            if "_XlaMustCompile" in f.attr and f.attr["_XlaMustCompile"].b]
+
+
+def test_serving_graph_has_no_xla_compiled_function(exported, generator, tmp_path):
+    """TF Serving runs with XLA:CPU compilation disabled, so the export must trace the speckle layer's plain ops,
+    while the same generator in Python keeps its XLA-compiled kernels."""
+    _, path = exported
+    assert generator.get_layer("speckle").compiled
+    assert xla_compiled_functions(path) == []
+    # The check can see XLA functions: a plain tf.saved_model.save of the same computation has them.
+    module = tf.Module()
+    module.generator = generator
+    module.serve = tf.function(lambda mask, z: generator([mask, z], training=False),
+                               input_signature=[tf.TensorSpec((None, SIZE, SIZE, 3)), tf.TensorSpec((None, 128))])
+    tf.saved_model.save(module, str(tmp_path / "unfiltered"), signatures=module.serve)
+    assert xla_compiled_functions(tmp_path / "unfiltered")

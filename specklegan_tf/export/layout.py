@@ -120,8 +120,9 @@ def export_serving_archive(model, export_dir: str | os.PathLike, name: str, vers
     text = json.dumps(metadata, indent=2, sort_keys=True, default=str)
 
     def write(folder: Path) -> None:
-        # Trace the endpoints with plain TensorFlow ops: TF Serving runs with XLA:CPU compilation disabled and
-        # refuses graphs with XLA-compiled functions (the speckle layer's fast kernels are such functions).
+        # Trace the endpoints with plain TensorFlow ops: TF Serving compiles XLA on CPU only behind an experimental
+        # flag that is off by default, so graphs with XLA-compiled functions (the speckle layer's fast kernels)
+        # would fail there.
         with plain_tensorflow_kernel():
             archive = keras.export.ExportArchive()
             archive.track(model)

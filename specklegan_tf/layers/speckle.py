@@ -227,6 +227,8 @@ class SpeckleLayer(keras.layers.Layer):
             name="d",
         )
         if self.polar:
+            # The resampling layers hold the gather tables; the speckle kernels apply them (with their adjoints for
+            # the compiled gradient) rather than calling the layers.
             self.to_polar = CartesianToPolar(dtype="float32", name="to_polar")
             self.to_polar.build((None, height, width, channels))
             self.to_cartesian = PolarToCartesian(height, width, dtype="float32", name="to_cartesian")

@@ -4,16 +4,17 @@
 ``(amplitude, phases, windows)`` to ``|IFFT2(FFT2(amplitude * exp(j * phases)) * window_k)|`` for every window,
 optionally on a polar grid (resample to polar, speckle, resample back).
 
-``compiled_speckle_magnitudes`` computes the same numbers as one XLA-compiled forward kernel and one XLA-compiled
-backward kernel with a hand-written gradient. Why: in graph mode TensorFlow runs each of the layer's ~30 ops as a
-separate pass over tensors of ``N * C * K`` full-size maps, and differentiates the polar resampling with a
-scatter-add; XLA fuses the element-wise work around the FFTs, and the backward kernel reuses the complex fields of
-the forward pass (no recomputation) and transposes the polar-to-Cartesian resampling as a short gather. Measured
-by ``benchmarks/speckle_layer.py`` (see the README). Random phases are drawn outside the kernels, so the compiled
+``compiled_speckle_magnitudes`` computes the same numbers with XLA-compiled kernels (the FFT part, and each polar
+resampling on its own) and a hand-written gradient made of compiled kernels too. Why: in graph mode TensorFlow
+runs each of the layer's ~30 ops as a separate pass over tensors of ``N * C * K`` full-size maps, and
+differentiates the polar resampling with a scatter-add; XLA fuses the element-wise work around the FFTs, the
+backward kernel reuses the complex fields of the forward pass (no recomputation), and the polar-to-Cartesian
+resampling is transposed as a short gather. Measured by ``benchmarks/speckle_layer.py`` (see the README). Random phases are drawn outside the kernels, so the compiled
 form draws exactly the phases of the reference and the two agree to float32 rounding.
 
-Exports use the reference form: TF Serving ships with XLA:CPU compilation disabled, so a SavedModel must not
-contain XLA-compiled functions. :func:`plain_tensorflow_kernel` switches every speckle layer traced inside it to
+Exports use the reference form: TF Serving compiles XLA on CPU only behind its experimental
+``--xla_cpu_compilation_enabled`` flag (off by default), so a SavedModel for it must not contain XLA-compiled
+functions. :func:`plain_tensorflow_kernel` switches every speckle layer traced inside it to
 the reference form.
 """
 
@@ -124,18 +125,22 @@ def speckle_magnitudes(amplitude, phases, windows, polar: PolarTables | None = N
     return speckled
 
 
-@tf.function(jit_compile=True, autograph=False)
-def _forward(amplitude, phases, windows, polar):
-    grid = amplitude if polar is None else resample(amplitude, *polar["to_polar"], *polar["grid"])
-    spectrum, field = _fields(grid, phases, windows)
-    speckled = _to_channels_last(tf.abs(field))
-    if polar is not None:
-        speckled = resample(speckled, *polar["to_cartesian"], *polar["image"])
-    return speckled, spectrum, field
+# Each stage is its own XLA function. Compiled as one function, the polar resamplings were fused into their
+# neighbours' transposes and lost their memory-friendly access pattern: at 256 px, batch 8, the backward kernel took
+# 668 ms as one function against 315 ms for its Cartesian part plus 64 ms for the polar-to-Cartesian adjoint on its
+# own (2-core CPU, quiet).
+_compiled_resample = tf.function(resample, jit_compile=True, autograph=False)
+_compiled_resample_adjoint = tf.function(resample_adjoint, jit_compile=True, autograph=False)
 
 
 @tf.function(jit_compile=True, autograph=False)
-def _backward(upstream, phases, windows, spectrum, field, polar):
+def _forward(amplitude_grid, phases, windows):
+    spectrum, field = _fields(amplitude_grid, phases, windows)
+    return _to_channels_last(tf.abs(field)), spectrum, field
+
+
+@tf.function(jit_compile=True, autograph=False)
+def _backward(upstream, phases, windows, spectrum, field):
     """Vector-Jacobian product of ``_forward`` for the amplitude and the windows, from its saved fields.
 
     The rules are TensorFlow's own for each op: ``|v|`` passes ``g * v / |v|`` (0 where ``v == 0``); the gradient
@@ -144,8 +149,6 @@ def _backward(upstream, phases, windows, spectrum, field, polar):
     ``Re(g) cos(phi) + Im(g) sin(phi)`` to the real ``a``.
     """
     _, channels, sizes, rows, cols = field.shape
-    if polar is not None:
-        upstream = resample_adjoint(upstream, *polar["to_cartesian"], *polar["grid"], polar["to_cartesian_adjoint"])
     grad_magnitude = tf.transpose(tf.reshape(upstream, (-1, rows, cols, channels, sizes)), (0, 3, 4, 1, 2))
     grad_field = tf.math.divide_no_nan(
         tf.complex(grad_magnitude, 0.0) * field, tf.complex(tf.abs(field), 0.0)
@@ -156,11 +159,7 @@ def _backward(upstream, phases, windows, spectrum, field, polar):
     grad_rough = tf.signal.ifft2d(grad_spectrum) * float(rows * cols)
     phi = _channels_first(phases)
     grad_grid = tf.math.real(grad_rough) * tf.cos(phi) + tf.math.imag(grad_rough) * tf.sin(phi)
-    grad_grid = tf.transpose(grad_grid, (0, 2, 3, 1))
-    if polar is None:
-        return grad_grid, grad_windows
-    grad_amplitude = resample_adjoint(grad_grid, *polar["to_polar"], *polar["image"], polar["to_polar_adjoint"])
-    return grad_amplitude, grad_windows
+    return tf.transpose(grad_grid, (0, 2, 3, 1)), grad_windows
 
 
 def _as_kernel_arguments(polar: PolarTables | None):
@@ -188,12 +187,23 @@ def compiled_speckle_magnitudes(amplitude, phases, windows, polar: PolarTables |
 
     @tf.custom_gradient
     def kernel(amplitude, phases, windows):
-        speckled, spectrum, field = _forward(amplitude, phases, windows, tables)
+        grid = amplitude
+        if tables is not None:
+            grid = _compiled_resample(amplitude, *tables["to_polar"], *tables["grid"])
+        speckled, spectrum, field = _forward(grid, phases, windows)
+        if tables is not None:
+            speckled = _compiled_resample(speckled, *tables["to_cartesian"], *tables["image"])
 
         def gradient(upstream):
-            grad_amplitude, grad_windows = _backward(
-                tf.cast(upstream, tf.float32), phases, windows, spectrum, field, tables
-            )
+            upstream = tf.cast(upstream, tf.float32)
+            if tables is not None:
+                upstream = _compiled_resample_adjoint(
+                    upstream, *tables["to_cartesian"], *tables["grid"], tables["to_cartesian_adjoint"])
+            grad_grid, grad_windows = _backward(upstream, phases, windows, spectrum, field)
+            if tables is None:
+                return grad_grid, None, grad_windows
+            grad_amplitude = _compiled_resample_adjoint(
+                grad_grid, *tables["to_polar"], *tables["image"], tables["to_polar_adjoint"])
             return grad_amplitude, None, grad_windows
 
         return speckled, gradient

@@ -198,8 +198,8 @@ def xla_compiled_functions(saved_model_dir: Path) -> list[str]:
 
 
 def test_serving_graph_has_no_xla_compiled_function(exported, generator, tmp_path):
-    """TF Serving runs with XLA:CPU compilation disabled, so the export must trace the speckle layer's plain ops,
-    while the same generator in Python keeps its XLA-compiled kernels."""
+    """TF Serving compiles XLA on CPU only behind an experimental flag, so the export must trace the speckle
+    layer's plain ops, while the same generator in Python keeps its XLA-compiled kernels."""
     _, path = exported
     assert generator.get_layer("speckle").compiled
     assert xla_compiled_functions(path) == []

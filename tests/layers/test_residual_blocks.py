@@ -36,6 +36,16 @@ def test_spade_block_shapes_and_shortcut(filters, learned):
     assert block.conv_0.layer.filters == min(8, filters)  # Park et al.: min(C_in, C_out) in the middle
 
 
+def test_spade_block_momentum_reaches_every_spade_and_its_config():
+    block = SPADEResidualBlock(4, hidden_channels=8, momentum=0.9)
+    block([X, MASK])
+    assert [s.norm.momentum for s in (block.spade_0, block.spade_1, block.spade_s)] == [0.9, 0.9, 0.9]
+    assert SPADEResidualBlock.from_config(block.get_config()).momentum == 0.9
+    assert SPADEResidualBlock(4).momentum == 0.99
+    with pytest.raises(ValueError, match="momentum"):
+        SPADEResidualBlock(4, momentum=1.0)
+
+
 def test_spade_block_identity_shortcut_when_residual_branch_is_zero():
     block = SPADEResidualBlock(8, hidden_channels=8, spectral_norm=False)
     block([X, MASK])

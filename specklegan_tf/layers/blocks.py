@@ -12,7 +12,7 @@ import keras
 
 from specklegan_tf.layers.spade import SPADE, maybe_spectral_norm
 
-__all__ = ["SPADEResidualBlock", "DownsamplingResidualBlock", "ResidualBlock"]
+__all__ = ["SPADEResidualBlock", "DownsamplingResidualBlock", "ResidualBlock", "subsample"]
 
 
 def _check_filters(filters) -> int:
@@ -32,6 +32,18 @@ def _check_rank4(layer, shape, what: str = "inputs") -> tuple:
 
 def _strided(size, stride: int):
     return None if size is None else (size + stride - 1) // stride
+
+
+def subsample(x, stride: int):
+    """Every ``stride``-th pixel along height and width, starting at the first: ``x[:, ::stride, ::stride, :]``.
+
+    A 1x1 convolution with stride ``s`` and "same" padding reads exactly these pixels (for a 1x1 kernel "same" adds
+    no padding), so ``Conv2D(f, 1)(subsample(x, s))`` computes the numbers of ``Conv2D(f, 1, strides=s)(x)``.
+    The blocks use that form because TensorFlow 2.21's oneDNN backward kernel of the strided 1x1 convolution
+    corrupts memory on AVX-512 CPUs (segmentation faults; tensorflow/tensorflow#57749), see the README's
+    "Known platform issues".
+    """
+    return x if stride == 1 else x[:, ::stride, ::stride, :]
 
 
 @keras.saving.register_keras_serializable(package="specklegan_tf")
@@ -132,8 +144,9 @@ class SPADEResidualBlock(keras.layers.Layer):
 class DownsamplingResidualBlock(keras.layers.Layer):
     """The discriminator's residual block: Conv3x3 -> BatchNorm -> LeakyReLU(0.2) -> Conv3x3 (stride 2).
 
-    Shortcut: Conv1x1 (stride 2 when downsampling) when the shape changes, identity otherwise. Batch normalisation
-    is synchronised across replicas under ``tf.distribute``.
+    Shortcut: Conv1x1 (stride 2 when downsampling) when the shape changes, identity otherwise; the stride is taken
+    by :func:`subsample` before a stride-1 convolution (the same numbers and weights, without the oneDNN kernel
+    that crashes on AVX-512 CPUs). Batch normalisation is synchronised across replicas under ``tf.distribute``.
 
     Args:
         filters: output channels.
@@ -181,16 +194,17 @@ class DownsamplingResidualBlock(keras.layers.Layer):
         self.learned_shortcut = self.downsample or shape[-1] != self.filters
         if self.learned_shortcut:
             self.conv_s = maybe_spectral_norm(
-                keras.layers.Conv2D(self.filters, 1, strides=stride, padding="same", name="conv_shortcut"), sn
+                keras.layers.Conv2D(self.filters, 1, name="conv_shortcut"), sn
             )
             self.conv_s.build(shape)
+        self._shortcut_stride = stride
 
     def call(self, inputs, training=None):
         h = self.conv_0(inputs)
         if self.norm is not None:
             h = self.norm(h, training=training)
         h = self.conv_1(self.activation(h))
-        return h + (self.conv_s(inputs) if self.learned_shortcut else inputs)
+        return h + (self.conv_s(subsample(inputs, self._shortcut_stride)) if self.learned_shortcut else inputs)
 
     def compute_output_shape(self, input_shape) -> tuple:
         shape = _check_rank4(self, input_shape)
@@ -213,7 +227,9 @@ class ResidualBlock(keras.layers.Layer):
     """Pre-activation residual unit (He et al. 2016, "Identity mappings"), for the U-Net.
 
     Main path: BatchNorm -> ReLU -> Conv3x3 (``strides``) -> BatchNorm -> ReLU -> Conv3x3. Shortcut: identity, or a
-    Conv1x1 projection (``strides``) of the pre-activated input when the shape changes.
+    Conv1x1 projection (``strides``) of the pre-activated input when the shape changes; the stride is taken by
+    :func:`subsample` before a stride-1 convolution (same numbers and weights; the strided 1x1 kernel of oneDNN
+    crashes on AVX-512 CPUs).
 
     Args:
         filters: output channels.
@@ -256,16 +272,15 @@ class ResidualBlock(keras.layers.Layer):
         self.conv_1.build(out_shape)
         self.projection = self.strides != 1 or shape[-1] != self.filters
         if self.projection:
-            self.conv_s = keras.layers.Conv2D(
-                self.filters, 1, strides=self.strides, padding="same", use_bias=False, name="conv_shortcut"
-            )
+            self.conv_s = keras.layers.Conv2D(self.filters, 1, use_bias=False, name="conv_shortcut")
             self.conv_s.build(shape)
+        self._shortcut_stride = self.strides
 
     def call(self, inputs, training=None):
         pre = keras.ops.relu(self.norm_0(inputs, training=training))
         h = self.conv_0(pre)
         h = self.conv_1(keras.ops.relu(self.norm_1(h, training=training)))
-        return h + (self.conv_s(pre) if self.projection else inputs)
+        return h + (self.conv_s(subsample(pre, self._shortcut_stride)) if self.projection else inputs)
 
     def compute_output_shape(self, input_shape) -> tuple:
         shape = _check_rank4(self, input_shape)

@@ -79,6 +79,9 @@ class Budget:
         kid_subsets, kid_subset_size: KID estimate (subset size capped by the set sizes).
         segmentation: Size of the segmentation study.
         reductions: What this budget reduces relative to the paper, in words (copied into the report).
+        speckle_options: ``fit_gan.py`` options of the speckle layer (``window_shape``, ``speckle_init``,
+            ``speckle_compression``) for the SpeckleGAN runs only: the baseline has no speckle layer.
+        diff_augment: DiffAugment policies for *both* models (``"none"`` or e.g. ``"color,translation,cutout"``).
     """
 
     name: str
@@ -100,6 +103,8 @@ class Budget:
     kid_subset_size: int
     segmentation: SegmentationBudget = field(default_factory=SegmentationBudget)
     reductions: tuple[str, ...] = ()
+    speckle_options: tuple[tuple[str, str], ...] = ()
+    diff_augment: str = "none"
 
     def __post_init__(self) -> None:
         size = self.image_size
@@ -117,6 +122,10 @@ class Budget:
             raise ValueError(f"Budget.decay_at must be two increasing positive fractions, got {self.decay_at!r}")
         if self.val_images < 2:
             raise ValueError(f"Budget.val_images must be at least 2, got {self.val_images}")
+        allowed = {"window_shape", "speckle_init", "speckle_compression"}
+        unknown = sorted({key for key, _ in self.speckle_options} - allowed)
+        if unknown:
+            raise ValueError(f"Budget.speckle_options may only set {sorted(allowed)}, got {unknown}")
 
     def capped_n_train(self, n_available: int) -> tuple[int, ...]:
         """The numbers of training images that fit a data set of ``n_available`` images (larger ones capped).

@@ -32,9 +32,14 @@ from specklegan_tf.layers.speckle_kernel import (
     speckle_magnitudes,
 )
 
-__all__ = ["SpeckleLayer", "WindowSizeRange", "soft_window_1d", "EDGE_SOFTNESS", "WINDOW_SHAPES", "scaled_windows"]
+__all__ = ["SpeckleLayer", "WindowSizeRange", "soft_window_1d", "EDGE_SOFTNESS", "WINDOW_SHAPES", "scaled_windows", "COMPRESSIONS"]
 
 WINDOW_SHAPES = ("square", "rectangular")
+COMPRESSIONS = ("none", "log")
+
+# Floor of the log compression, relative to amplitudes of order 1: keeps log finite in the speckle's dark spots
+# (the Rayleigh amplitude has no gap at 0) while leaving ~4.6 nepers (40 dB) of dynamic range below amplitude 1.
+LOG_COMPRESSION_FLOOR = 0.01
 
 # Slope of the sigmoid window edge, in bins: sigmoid(x / 0.25) rises from 10% to 90% over 4.4 * 0.25 = 1.1 bins,
 # i.e. an edge about one bin wide. Sharp enough to act like the paper's rect, soft enough to give d a gradient.
@@ -156,6 +161,13 @@ class SpeckleLayer(keras.layers.Layer):
             instead of ``window_init``: ``K`` numbers, or ``K`` pairs ``(rows_axis, columns_axis)`` (rectangular
             windows; a square layer takes their geometric mean). :func:`specklegan_tf.layers.window_sizes_for_grain`
             computes them from the grain sizes measured on training images.
+        compression: ``"none"`` (the paper: the envelope ``|.|``) or ``"log"``: ``log(|.| + 0.01)``, the log
+            compression that turns an ultrasound envelope into the displayed B-mode gray level, so the network
+            need not learn it (the channel attention then weights the compressed maps).
+        shared_phases: draw one phase field per sample and use it for every input map (``False``: one per map,
+            as the paper's formulation reads). Physically the phases are the scatterers' positions, which all
+            feature maps of one image share: the maps' speckle patterns then line up instead of averaging out
+            when the next layer sums them.
         reference_size: image size ``window_init`` refers to; the initial windows scale with ``S / reference_size``.
         polar: apply speckle on a polar grid about the image centre and resample back (paper Fig. 2), so that grains
             widen laterally with the distance from the centre as in IVUS. The polar grid has ``H`` radii (0 to the
@@ -216,9 +228,15 @@ class SpeckleLayer(keras.layers.Layer):
         compiled: bool = True,
         window_shape: str = "square",
         initial_window_sizes: Sequence | None = None,
+        compression: str = "none",
+        shared_phases: bool = False,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
+        self.shared_phases = bool(shared_phases)
+        if compression not in COMPRESSIONS:
+            raise ValueError(f"`compression` must be one of {COMPRESSIONS}; received compression={compression!r}.")
+        self.compression = compression
         if window_shape not in WINDOW_SHAPES:
             raise ValueError(f"`window_shape` must be one of {WINDOW_SHAPES}; received window_shape={window_shape!r}.")
         if isinstance(num_sizes, bool) or int(num_sizes) != num_sizes or num_sizes < 1:
@@ -276,11 +294,11 @@ class SpeckleLayer(keras.layers.Layer):
         """Shape of the phases the layer draws (and of the ``phases`` call argument) for ``input_shape``.
 
         ``(N, H, W, C)`` in Cartesian mode; in polar mode ``(N, num_radii, num_angles, C)``, which with the default
-        polar grid is also ``(N, H, W, C)``.
+        polar grid is also ``(N, H, W, C)``. With ``shared_phases`` the last axis is 1.
         """
         height, width, channels = self._check_input_shape(input_shape)
         grid = polar_grid_shape(height, width) if self.polar else (height, width)
-        return (input_shape[0], *grid, channels)
+        return (input_shape[0], *grid, 1 if self.shared_phases else channels)
 
     def compute_output_shape(self, input_shape) -> tuple:
         height, width, channels = self._check_input_shape(input_shape)
@@ -404,9 +422,13 @@ class SpeckleLayer(keras.layers.Layer):
         channels = inputs.shape[-1]
         batch = ops.shape(inputs)[0]
         x = ops.cast(inputs, "float32")
-        phi = self._draw_phases(batch, channels, phases, phase_seeds)
+        phi = self._draw_phases(batch, 1 if self.shared_phases else channels, phases, phase_seeds)
+        if self.shared_phases:
+            phi = ops.repeat(phi, channels, axis=-1)  # one rough object for every map: the kernels take (N, ., ., C)
         kernel = compiled_speckle_magnitudes if self.compiled and compiled_kernel_allowed() else speckle_magnitudes
         speckled = kernel(x, phi, self.windows(), self._polar_tables if self.polar else None)
+        if self.compression == "log":
+            speckled = ops.log(speckled + LOG_COMPRESSION_FLOOR)
         if self.attention:
             speckled = self.channel_attention([x, speckled])
         return ops.cast(speckled, self.compute_dtype)
@@ -426,6 +448,8 @@ class SpeckleLayer(keras.layers.Layer):
             "initial_window_sizes": None if self.initial_window_sizes is None
             else [list(v) if isinstance(v, (list, tuple)) else v for v in self.initial_window_sizes],
             "window_parametrization": "log",
+            "compression": self.compression,
+            "shared_phases": self.shared_phases,
         }
 
     @classmethod

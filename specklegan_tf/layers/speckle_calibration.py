@@ -46,6 +46,13 @@ class GrainCurve:
     axial_px: np.ndarray
     lateral_px: np.ndarray
 
+    def grain_for(self, window: float, axis: str) -> float:
+        """The grain (px) along ``axis`` ("axial" or "lateral") of an edge length ``window`` (bins), log-log
+        interpolated on the measured curve (clipped to its ends)."""
+        grains = self.axial_px if axis == "axial" else self.lateral_px
+        valid = np.isfinite(grains) & (grains > 0)
+        return float(np.exp(np.interp(math.log(window), np.log(self.windows[valid]), np.log(grains[valid]))))
+
     def window_for(self, grain_px: float, axis: str) -> float:
         """The edge length whose grain along ``axis`` ("axial" or "lateral") is ``grain_px`` (log-log
         interpolation; clipped to the measured ladder, whose ends are 1 bin and the grid size)."""

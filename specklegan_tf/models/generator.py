@@ -45,6 +45,8 @@ def build_generator(
     name: str | None = None,
     window_shape: str = "square",
     initial_window_sizes=None,
+    speckle_compression: str = "none",
+    shared_phases: bool = False,
 ) -> keras.Model:
     """Builds the mask-conditioned generator of SpeckleGAN, or with ``speckle=False`` the paper's baseline.
 
@@ -88,6 +90,9 @@ def build_generator(
         initial_window_sizes: the speckle layer's initial window edge lengths in bins of an ``image_size`` image
             (``speckle_sizes`` numbers or pairs), e.g. from ``specklegan_tf.layers.window_sizes_for_grain``;
             ``None``: the paper's 28 to 48 bins at 256 px, scaled to the image size.
+        speckle_compression: the speckle layer's ``compression``: ``"none"`` (the paper) or ``"log"`` (B-mode log
+            compression of the speckle envelope).
+        shared_phases: the speckle layer's ``shared_phases``: one phase field per image for all its maps.
 
     Inputs: ``mask`` one-hot float ``(N, image_size, image_size, num_classes)`` and ``z`` float ``(N, latent_dim)``,
     in that order. Output: float ``(N, image_size, image_size, 1)`` in ``[-1, 1]``.
@@ -132,7 +137,9 @@ def build_generator(
             "initial_window_sizes": initial_window_sizes, "reference_size": image_size,
             "window_init": (28.0 * image_size / 256.0, 48.0 * image_size / 256.0)}
         speckle_layer = SpeckleLayer(num_sizes=speckle_sizes, polar=polar, attention=True, seed=seed, name="speckle",
-                                     window_shape=window_shape, **window_options)
+                                     window_shape=window_shape, compression=speckle_compression,
+                                     shared_phases=shared_phases,
+                                     **window_options)
         x = speckle_layer(x, phase_seeds=phase_seeds)
     else:
         x = keras.layers.Identity(name="speckle")(x)

@@ -155,6 +155,10 @@ class GANConfig(TrainerConfig):
     speckle_init: str = field(default="paper", metadata=_help(
         "initial speckle windows: the paper's 28-48 bins at 256 px, or matched to the training images' grain",
         choices=("paper", "data")))
+    speckle_compression: str = field(default="none", metadata=_help(
+        "speckle layer output: the envelope (the paper) or its log compression (B-mode)", choices=("none", "log")))
+    shared_phases: bool = field(default=False, metadata=_help(
+        "one speckle phase field per image for all the speckle layer's maps (default: one per map)"))
     diff_augment: str = field(default="none", metadata=_help(
         "DiffAugment policies for the discriminator's inputs, comma-separated from color,translation,cutout, "
         "or 'none'"))

@@ -37,3 +37,20 @@ def test_read_evaluation_gives_one_dictionary_per_run(tmp_path):
         csv.writer(handle).writerows([["metric", "a", "b"], ["texture_fd", "0.5", "0.25"], ["fid", "", "1.0"]])
     table = read_evaluation(path)
     assert table["a"]["texture_fd"] == 0.5 and table["b"]["fid"] == 1.0 and np.isnan(table["a"]["fid"])
+
+
+def test_a_budgets_speckle_options_reach_only_the_speckle_runs_and_diff_augment_both(tmp_path):
+    import dataclasses
+
+    from specklegan_tf.experiments.budgets import get_budget
+    from specklegan_tf.experiments.paper_experiment import gan_config
+
+    budget = dataclasses.replace(get_budget("cpu128"), diff_augment="color")
+    speckle = gan_config(budget, "speckle", 50, 0, "phantom", 0, tmp_path / "s", None)
+    baseline = gan_config(budget, "baseline", 50, 0, "phantom", 0, tmp_path / "b", None)
+    assert (speckle.speckle_init, speckle.window_shape, speckle.speckle_compression) == ("data", "rectangular", "log")
+    assert (baseline.speckle_init, baseline.window_shape, baseline.speckle_compression) == ("paper", "square", "none")
+    assert speckle.diff_augment == baseline.diff_augment == "color"
+    assert speckle.epochs == baseline.epochs and speckle.lr == baseline.lr and speckle.width == baseline.width
+    with pytest.raises(ValueError, match="speckle_options"):
+        dataclasses.replace(budget, speckle_options=(("lr", "1"),))

@@ -155,13 +155,13 @@ def main() -> None:
         return step
 
     plain = {
-        "SpeckleLayer (attention)": loss_and_grads(lambda: layers[True](x), [x, layers[True].d]),
-        "SpeckleLayer (no attention)": loss_and_grads(lambda: layers[False](x), [x, layers[False].d]),
+        "SpeckleLayer (attention)": loss_and_grads(lambda: layers[True](x), [x, layers[True].log_window]),
+        "SpeckleLayer (no attention)": loss_and_grads(lambda: layers[False](x), [x, layers[False].log_window]),
         "SpeckleLayer (attention, plain ops)": loss_and_grads(lambda: kernels[False, False](x),
-                                                              [x, kernels[False, False].d]),
-        "SpeckleLayer polar (attention)": loss_and_grads(lambda: kernels[True, True](x), [x, kernels[True, True].d]),
+                                                              [x, kernels[False, False].log_window]),
+        "SpeckleLayer polar (attention)": loss_and_grads(lambda: kernels[True, True](x), [x, kernels[True, True].log_window]),
         "SpeckleLayer polar (attention, plain ops)": loss_and_grads(lambda: kernels[True, False](x),
-                                                                    [x, kernels[True, False].d]),
+                                                                    [x, kernels[True, False].log_window]),
         "bare FFT round trip (fft2d)": loss_and_grads(lambda: fft_round_trip(x, phases, windows), [x]),
         "bare FFT round trip (rfft2d)": loss_and_grads(lambda: rfft_round_trip(x, phases, windows), [x]),
         "2-D sinc conv 33x33": loss_and_grads(lambda: conv2d_sinc(x, phases, d, args.size), [x, d]),

@@ -10,7 +10,7 @@ Subpackages follow the paper's method section:
 - ``specklegan_tf.export``: SavedModels for TF Serving and ``.keras`` files.
 """
 
-__version__ = "0.1.1"
+__version__ = "0.2.0"
 
 # Label convention used everywhere in the project (the paper's order).
 LUMEN, INTIMA_MEDIA, BACKGROUND = 0, 1, 2

@@ -79,6 +79,10 @@ class Budget:
         kid_subsets, kid_subset_size: KID estimate (subset size capped by the set sizes).
         segmentation: Size of the segmentation study.
         reductions: What this budget reduces relative to the paper, in words (copied into the report).
+        speckle_options: ``fit_gan.py`` options of the speckle layer (``window_shape``, ``speckle_init``,
+            ``speckle_compression``, ``shared_phases``) for the SpeckleGAN runs only: the baseline has no speckle
+            layer.
+        diff_augment: DiffAugment policies for *both* models (``"none"`` or e.g. ``"color,translation,cutout"``).
     """
 
     name: str
@@ -100,6 +104,8 @@ class Budget:
     kid_subset_size: int
     segmentation: SegmentationBudget = field(default_factory=SegmentationBudget)
     reductions: tuple[str, ...] = ()
+    speckle_options: tuple[tuple[str, Any], ...] = ()
+    diff_augment: str = "none"
 
     def __post_init__(self) -> None:
         size = self.image_size
@@ -117,6 +123,10 @@ class Budget:
             raise ValueError(f"Budget.decay_at must be two increasing positive fractions, got {self.decay_at!r}")
         if self.val_images < 2:
             raise ValueError(f"Budget.val_images must be at least 2, got {self.val_images}")
+        allowed = {"window_shape", "speckle_init", "speckle_compression", "shared_phases"}
+        unknown = sorted({key for key, _ in self.speckle_options} - allowed)
+        if unknown:
+            raise ValueError(f"Budget.speckle_options may only set {sorted(allowed)}, got {unknown}")
 
     def capped_n_train(self, n_available: int) -> tuple[int, ...]:
         """The numbers of training images that fit a data set of ``n_available`` images (larger ones capped).
@@ -192,6 +202,23 @@ BUDGETS: dict[str, Budget] = {
                                         n_pretrain=1000, base_filters=16, batch_size=10),
         reductions=("64x64 images, width 0.5, latent length 64, 3000 generator updates per run, two seeds, "
                     "U-Net with 16 base filters",),
+    ),
+    # The decisive CPU budget of issue 12: 128 px (speckle resolved), n = 50 and 435, two seeds, equal updates.
+    # Sized from measurement: a SpeckleGAN step at 128 px, width 0.25, batch 8 took 0.77 s with oneDNN on
+    # (docs/platform.md), so a 1,200-update run is about 16 min of steps plus validation; 8 runs about 2.5-3 h.
+    # The speckle options are the best of the 64 px ablations (docs/results/ablation64/report.md); DiffAugment
+    # is off because it made both models worse at this number of updates there.
+    "cpu128": Budget(
+        name="cpu128", image_size=128, width=0.25, latent_dim=64, seeds=(0, 1), n_train=(50, 435),
+        data_images=435, generator_updates=1200, batch_size=8, lr=1e-3, decay_at=(0.6, 0.85),
+        decay_factors=(0.3, 0.1), validations=5, val_images=100, n_generated=435, kid_subsets=50,
+        kid_subset_size=200,
+        segmentation=SegmentationBudget(n_train=(50, 100), folds=3, epochs=10, pretrain_epochs=3, n_pretrain=435,
+                                        base_filters=8, batch_size=10),
+        reductions=("128x128 images, width 0.25, latent length 64, 1200 generator updates per run, two seeds, "
+                    "texture FD instead of FID, small segmentation study",),
+        speckle_options=(("speckle_init", "data"), ("window_shape", "rectangular"),
+                         ("speckle_compression", "log"), ("shared_phases", True)),
     ),
     # The paper's configuration, for a GPU machine: 256x256, full width, 600 epochs of the 435-image set.
     "paper": Budget(

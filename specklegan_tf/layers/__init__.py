@@ -10,10 +10,12 @@ All are registered for ``.keras`` saving under the package name ``specklegan_tf`
 """
 
 from specklegan_tf.layers.attention import ChannelAttention
+from specklegan_tf.layers.diff_augment import DIFF_AUGMENT_POLICIES, DiffAugment
 from specklegan_tf.layers.blocks import DownsamplingResidualBlock, ResidualBlock, SPADEResidualBlock
 from specklegan_tf.layers.polar import CartesianToPolar, PolarToCartesian
 from specklegan_tf.layers.spade import SPADE
 from specklegan_tf.layers.speckle import SpeckleLayer
+from specklegan_tf.layers.speckle_calibration import tissue_grain, window_sizes_for_grain
 
 __all__ = [
     "SpeckleLayer",
@@ -24,4 +26,8 @@ __all__ = [
     "ChannelAttention",
     "CartesianToPolar",
     "PolarToCartesian",
+    "DiffAugment",
+    "DIFF_AUGMENT_POLICIES",
+    "window_sizes_for_grain",
+    "tissue_grain",
 ]

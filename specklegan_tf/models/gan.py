@@ -17,6 +17,17 @@ def find_speckle_layer(generator: keras.Model) -> keras.layers.Layer | None:
     return None
 
 
+def window_log_names(speckle_layer) -> tuple[str, ...]:
+    """Log names of the speckle layer's window sizes: ``window_<k>`` for square windows, ``window_<k>_rows`` and
+    ``window_<k>_cols`` (radial and angular in polar mode) for rectangular ones; ``()`` for the baseline."""
+    if speckle_layer is None:
+        return ()
+    shape = np.shape(speckle_layer.window_sizes)
+    if len(shape) == 1:
+        return tuple(f"window_{k}" for k in range(shape[0]))
+    return tuple(f"window_{k}_{axis}" for k in range(shape[0]) for axis in ("rows", "cols"))
+
+
 def _replica_position() -> tuple[int, object]:
     """(number of replicas in sync, this replica's id) in the current replica context, (1, 0) outside one."""
     context = tf.distribute.get_replica_context()
@@ -55,6 +66,8 @@ class SpeckleGAN(keras.Model):
         discriminator: a model from ``build_discriminator``: inputs ``[image, mask]``, logits ``(N, 1)``.
         latent_dim: length of ``z``; read from the generator's ``z`` input when ``None``.
         seed: seed of the latent draws.
+        augment: optional layer called on ``[images, masks]`` in front of the discriminator, for real and
+            generated images in both updates (``specklegan_tf.layers.DiffAugment``); ``None``: no augmentation.
 
     Example:
         >>> from specklegan_tf.models import build_generator, build_discriminator, make_gan_optimizers
@@ -69,9 +82,13 @@ class SpeckleGAN(keras.Model):
         discriminator: keras.Model,
         latent_dim: int | None = None,
         seed: int = 0,
+        augment: keras.layers.Layer | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        # DiffAugment (or any layer mapping [images, masks] to augmented [images, masks]) in front of the
+        # discriminator, for real and generated images, in both updates.
+        self.augment = augment
         self.generator = generator
         self.discriminator = discriminator
         z_dim = int(generator.inputs[1].shape[-1])
@@ -81,8 +98,8 @@ class SpeckleGAN(keras.Model):
         self.seed = int(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed, name="latent_seed_generator")
         self.speckle_layer = find_speckle_layer(generator)
-        self.num_windows = 0 if self.speckle_layer is None else int(np.shape(self.speckle_layer.window_sizes)[0])
-        names = ["d_loss", "g_loss", "d_real", "d_fake"] + [f"window_{i}" for i in range(self.num_windows)]
+        self.window_log_names = window_log_names(self.speckle_layer)
+        names = ["d_loss", "g_loss", "d_real", "d_fake"] + list(self.window_log_names)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.g_optimizer = None
         self.d_optimizer = None
@@ -125,6 +142,7 @@ class SpeckleGAN(keras.Model):
             "g_optimizer": self.g_optimizer,
             "d_optimizer": self.d_optimizer,
             "latent_seed_state": self.seed_generator.state,
+            **({} if self.augment is None else {"augment_seed_state": self.augment.seed_generator.state}),
         }
 
     def _draw_z(self, batch_size):
@@ -133,8 +151,12 @@ class SpeckleGAN(keras.Model):
         z = keras.random.normal((replicas, batch_size, self.latent_dim), seed=self.seed_generator)
         return tf.gather(z, replica_id)
 
+    def _augmented(self, images, masks):
+        return [images, masks] if self.augment is None else self.augment([images, masks], training=True)
+
     def window_sizes(self):
-        """The speckle layer's current window sizes (float32 ``(k,)``), or ``None`` for the baseline."""
+        """The speckle layer's current window sizes in bins (float32 ``(k,)``, or ``(k, 2)`` for rectangular
+        windows: rows axis, columns axis), or ``None`` for the baseline."""
         if self.speckle_layer is None:
             return None
         return ops.cast(ops.convert_to_tensor(self.speckle_layer.window_sizes), "float32")
@@ -150,8 +172,8 @@ class SpeckleGAN(keras.Model):
         # Discriminator update, Eq. 6.
         fake = generator([masks, self._draw_z(batch_size)], training=True)
         with tf.GradientTape() as tape:
-            real_logits = discriminator([images, masks], training=True)
-            fake_logits = discriminator([fake, masks], training=True)
+            real_logits = discriminator(self._augmented(images, masks), training=True)
+            fake_logits = discriminator(self._augmented(fake, masks), training=True)
             d_per_example = discriminator_loss(real_logits, fake_logits)
             d_loss = tf.nn.compute_average_loss(d_per_example)
             if discriminator.losses:
@@ -163,7 +185,7 @@ class SpeckleGAN(keras.Model):
         # Generator update, Eq. 7 (non-saturating form), with a fresh z.
         with tf.GradientTape() as tape:
             fake = generator([masks, self._draw_z(batch_size)], training=True)
-            g_per_example = generator_loss(discriminator([fake, masks], training=True))
+            g_per_example = generator_loss(discriminator(self._augmented(fake, masks), training=True))
             g_loss = tf.nn.compute_average_loss(g_per_example)
             if generator.losses:
                 g_loss += tf.nn.scale_regularization_loss(tf.add_n(generator.losses))
@@ -178,9 +200,9 @@ class SpeckleGAN(keras.Model):
             "d_fake": ops.mean(ops.sigmoid(ops.cast(fake_logits, "float32"))),
         }
         if self.speckle_layer is not None:
-            windows = self.window_sizes()
-            for i in range(self.num_windows):
-                logs[f"window_{i}"] = windows[i]
+            windows = ops.reshape(self.window_sizes(), (-1,))  # row-major: window 0 rows, window 0 cols, ...
+            for i, name in enumerate(self.window_log_names):
+                logs[name] = windows[i]
         for name, value in logs.items():
             self.trackers[name].update_state(value)
         return logs

@@ -43,6 +43,10 @@ def build_generator(
     speckle_maps: int = 8,
     seed: int | None = None,
     name: str | None = None,
+    window_shape: str = "square",
+    initial_window_sizes=None,
+    speckle_compression: str = "none",
+    shared_phases: bool = False,
 ) -> keras.Model:
     """Builds the mask-conditioned generator of SpeckleGAN, or with ``speckle=False`` the paper's baseline.
 
@@ -81,6 +85,14 @@ def build_generator(
         speckle_maps: feature maps entering the speckle layer (the paper: 8).
         seed: seed of the speckle layer's own fallback randomness (its phases normally come from ``z``).
         name: model name (default ``"specklegan_generator"`` or ``"baseline_generator"``).
+        window_shape: the speckle layer's windows, ``"square"`` (the paper) or ``"rectangular"`` (independent
+            radial and angular edge lengths).
+        initial_window_sizes: the speckle layer's initial window edge lengths in bins of an ``image_size`` image
+            (``speckle_sizes`` numbers or pairs), e.g. from ``specklegan_tf.layers.window_sizes_for_grain``;
+            ``None``: the paper's 28 to 48 bins at 256 px, scaled to the image size.
+        speckle_compression: the speckle layer's ``compression``: ``"none"`` (the paper) or ``"log"`` (B-mode log
+            compression of the speckle envelope).
+        shared_phases: the speckle layer's ``shared_phases``: one phase field per image for all its maps.
 
     Inputs: ``mask`` one-hot float ``(N, image_size, image_size, num_classes)`` and ``z`` float ``(N, latent_dim)``,
     in that order. Output: float ``(N, image_size, image_size, 1)`` in ``[-1, 1]``.
@@ -120,7 +132,14 @@ def build_generator(
     x = SPADEResidualBlock(speckle_maps, hidden_channels=hidden, name="penultimate_block")([x, mask])
     if speckle:
         phase_seeds = LatentPhaseSeeds(name="phase_seeds")(z)
-        speckle_layer = SpeckleLayer(num_sizes=speckle_sizes, polar=polar, attention=True, seed=seed, name="speckle")
+        # initial_window_sizes are in bins of this image size; the paper's window_init refers to 256 px.
+        window_options = {} if initial_window_sizes is None else {
+            "initial_window_sizes": initial_window_sizes, "reference_size": image_size,
+            "window_init": (28.0 * image_size / 256.0, 48.0 * image_size / 256.0)}
+        speckle_layer = SpeckleLayer(num_sizes=speckle_sizes, polar=polar, attention=True, seed=seed, name="speckle",
+                                     window_shape=window_shape, compression=speckle_compression,
+                                     shared_phases=shared_phases,
+                                     **window_options)
         x = speckle_layer(x, phase_seeds=phase_seeds)
     else:
         x = keras.layers.Identity(name="speckle")(x)

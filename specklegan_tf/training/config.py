@@ -149,6 +149,19 @@ class GANConfig(TrainerConfig):
     width: float = field(default=1.0, metadata=_help("channel-count multiplier (1.0 = the paper)"))
     latent_dim: int = field(default=128, metadata=_help("length of the noise vector z"))
     polar: bool = field(default=True, metadata=_help("speckle layer in polar coordinates (IVUS)"))
+    window_shape: str = field(default="square", metadata=_help(
+        "speckle windows: one edge length (the paper) or independent radial/angular ones",
+        choices=("square", "rectangular")))
+    speckle_init: str = field(default="paper", metadata=_help(
+        "initial speckle windows: the paper's 28-48 bins at 256 px, or matched to the training images' grain",
+        choices=("paper", "data")))
+    speckle_compression: str = field(default="none", metadata=_help(
+        "speckle layer output: the envelope (the paper) or its log compression (B-mode)", choices=("none", "log")))
+    shared_phases: bool = field(default=False, metadata=_help(
+        "one speckle phase field per image for all the speckle layer's maps (default: one per map)"))
+    diff_augment: str = field(default="none", metadata=_help(
+        "DiffAugment policies for the discriminator's inputs, comma-separated from color,translation,cutout, "
+        "or 'none'"))
     lr: float = field(default=PAPER_LR, metadata=_help("initial learning rate of both networks"))
     lr_g: float | None = field(default=None, metadata=_help("initial generator learning rate (default --lr)"))
     lr_d: float | None = field(default=None, metadata=_help("initial discriminator learning rate (default --lr)"))
@@ -169,6 +182,9 @@ class GANConfig(TrainerConfig):
                  "must be a power of two between 32 and 512", size)
         _require(self.width > 0 and math.isfinite(self.width), "width", "must be a positive number", self.width)
         _require(self.latent_dim >= 1, "latent_dim", "must be at least 1", self.latent_dim)
+        policies = self.diff_augment_policies
+        _require(all(p in ("color", "translation", "cutout") for p in policies) and len(set(policies)) == len(policies),
+                 "diff_augment", "must be 'none' or distinct names from color,translation,cutout", self.diff_augment)
         for key in ("lr", "lr_g", "lr_d"):
             value = getattr(self, key)
             _require(value is None or (0 < value < 1), key, "must be in (0, 1)", value)
@@ -188,6 +204,12 @@ class GANConfig(TrainerConfig):
             raise FileNotFoundError(f"--inception-weights: no such file: {self.inception_weights}")
         if self.data != "phantom" and not Path(self.data).is_dir():
             raise FileNotFoundError(f"--data: no such folder: {self.data} (give a data folder or 'phantom')")
+
+    @property
+    def diff_augment_policies(self) -> tuple[str, ...]:
+        """The DiffAugment policies named by ``diff_augment`` (empty for 'none')."""
+        text = self.diff_augment.strip().lower()
+        return () if text in ("", "none") else tuple(p.strip() for p in text.split(","))
 
     @property
     def learning_rates(self) -> tuple[float, float]:

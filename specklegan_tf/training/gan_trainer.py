@@ -53,7 +53,8 @@ from specklegan_tf.training.strategy import is_chief, make_strategy, worker_iden
 from specklegan_tf.training.summaries import image_grid, labels_to_gray, save_png, to_unit_range
 
 # Options that fix the models, the data or the data order: a resumed run must use the same values.
-RESUME_KEYS = ("data", "n_train", "data_seed", "model", "image_size", "width", "latent_dim", "polar", "batch_size", "seed")
+RESUME_KEYS = ("data", "n_train", "data_seed", "model", "image_size", "width", "latent_dim", "polar", "batch_size", "seed",
+               "window_shape", "speckle_init", "speckle_compression", "shared_phases", "diff_augment")
 PROGRESS_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 FINISHED_RECORD = "finished.json"
 
@@ -87,6 +88,32 @@ class GANRunSummary:
     keras_path: Path | None
     seconds: float
     weights_digest: str = ""
+
+
+def data_matched_windows(images: np.ndarray, masks: np.ndarray, config: GANConfig, run_dir: Path, log) -> list:
+    """Window sizes whose speckle has the training images' tissue grain (``--speckle-init data``).
+
+    Measures the axial and lateral grain of the training images (``speckle_statistics``, without the lumen),
+    calibrates the speckle layer's grain against its window size at this image size, and writes both to
+    ``speckle_init.json`` in the run folder.
+    """
+    from specklegan_tf.export.layout import atomic_file
+    from specklegan_tf.layers import tissue_grain, window_sizes_for_grain
+    from specklegan_tf.layers.speckle_calibration import measure_grain_curve
+    from specklegan_tf.metrics import speckle_statistics
+
+    axial, lateral = tissue_grain(speckle_statistics(np.asarray(images), np.asarray(masks)))  # uint8 (N, H, W)
+    curve = measure_grain_curve(config.image_size, config.polar, seed=config.seed)
+    windows = window_sizes_for_grain(axial, lateral, config.image_size, config.polar, config.window_shape,
+                                     curve=curve)
+    log(f"Speckle init from the data: tissue grain axial {axial:.2f} px, lateral {lateral:.2f} px -> windows "
+        f"{np.round(np.asarray(windows), 2).tolist()} bins")
+    record = {"data_grain_px": {"axial": axial, "lateral": lateral}, "initial_window_sizes": windows,
+              "calibration": {"windows": curve.windows.tolist(), "axial_px": curve.axial_px.tolist(),
+                              "lateral_px": curve.lateral_px.tolist()}}
+    with atomic_file(run_dir / "speckle_init.json") as temporary:
+        temporary.write_text(json.dumps(record, indent=2))
+    return windows
 
 
 def check_resumable(config: GANConfig, run_dir: Path) -> None:
@@ -250,12 +277,23 @@ def train_gan(config: GANConfig, stream: IO[str] | None = None) -> GANRunSummary
         f"{config.model}, width {config.width}; {steps_per_epoch} steps of {config.batch_size} per epoch; "
         f"precision {policy}")
 
+    initial_windows = None
+    if config.model == "speckle" and config.speckle_init == "data":
+        initial_windows = data_matched_windows(images, masks, config, run_dir, log)
+
     def make_trainable():
+        from specklegan_tf.layers import DiffAugment
+
         generator = build_generator(config.image_size, latent_dim=config.latent_dim,
                                     speckle=config.model == "speckle", width=config.width, polar=config.polar,
-                                    seed=config.seed)
+                                    seed=config.seed, window_shape=config.window_shape,
+                                    initial_window_sizes=initial_windows,
+                                    speckle_compression=config.speckle_compression,
+                                    shared_phases=config.shared_phases)
         discriminator = build_discriminator(config.image_size, width=config.width)
-        gan = SpeckleGAN(generator, discriminator, latent_dim=config.latent_dim, seed=config.seed)
+        policies = config.diff_augment_policies
+        augment = DiffAugment(policies, seed=config.seed + 1, name="diff_augment") if policies else None
+        gan = SpeckleGAN(generator, discriminator, latent_dim=config.latent_dim, seed=config.seed, augment=augment)
         g_optimizer, d_optimizer = make_gan_optimizers(
             lr_g, lr_d, decay_steps=decay_steps, decay_factors=config.decay_factors,
             mixed_precision=policy == "mixed_float16")

@@ -52,14 +52,14 @@ def test_compiled_kernel_runs_inside_an_outer_xla_function():
         with tf.GradientTape() as tape:
             tape.watch(x)
             loss = tf.reduce_sum(layer(x, phases=phases) ** 2)
-        return loss, tape.gradient(loss, [x, layer.d])
+        return loss, tape.gradient(loss, [x, layer.log_window])
 
     loss, (grad_x, grad_d) = step(x)
     with plain_tensorflow_kernel():
         with tf.GradientTape() as tape:
             tape.watch(x)
             reference = tf.reduce_sum(layer(x, phases=phases) ** 2)
-        ref_x, ref_d = tape.gradient(reference, [x, layer.d])
+        ref_x, ref_d = tape.gradient(reference, [x, layer.log_window])
     np.testing.assert_allclose(float(loss), float(reference), rtol=1e-5)
     np.testing.assert_allclose(grad_x.numpy(), ref_x.numpy(), atol=1e-4 * float(tf.reduce_max(tf.abs(ref_x))))
     np.testing.assert_allclose(grad_d.numpy(), ref_d.numpy(), rtol=1e-3, atol=1e-6)

@@ -43,7 +43,7 @@ def test_window_sizes_are_scaled_with_image_size_and_clipped():
     layer = SpeckleLayer(num_sizes=3, window_init=(28.0, 48.0), reference_size=256, seed=0)
     layer.build((None, 64, 64, 1))
     np.testing.assert_allclose(layer.window_sizes, [7.0, 9.5, 12.0])
-    layer.d.assign([0.2, 9.5, 500.0])  # outside [1, 64]: the forward pass clips
+    layer.log_window.assign(np.log([0.2, 9.5, 500.0]))  # outside [1, 64]: the forward pass clips
     np.testing.assert_allclose(layer.window_sizes, [1.0, 9.5, 64.0])
     small = SpeckleLayer(num_sizes=2, window_init=(28.0, 48.0), seed=0)
     small.build((None, 8, 8, 1))  # 28 * 8 / 256 = 0.875 bins: initialised at the 1-bin floor
@@ -132,7 +132,7 @@ def test_gradients_to_input_and_every_window_are_finite_and_nonzero():
     target = np.random.default_rng(4).uniform(size=(2, 32, 32, 8)).astype("float32")
     with tf.GradientTape() as tape:
         loss = tf.reduce_mean((layer(x, phases=phases) - target) ** 2)
-    grad_x, grad_d = tape.gradient(loss, [x, layer.d])
+    grad_x, grad_d = tape.gradient(loss, [x, layer.log_window])
     for grad in (grad_x, grad_d):
         assert np.all(np.isfinite(_np(grad)))
     assert np.abs(_np(grad_x)).max() > 0
@@ -152,7 +152,7 @@ def test_one_step_on_a_loss_preferring_larger_grains_shrinks_every_window():
         roughness = tf.reduce_mean((out[:, 1:] - out[:, :-1]) ** 2)
         roughness += tf.reduce_mean((out[:, :, 1:] - out[:, :, :-1]) ** 2)
         loss = roughness / tf.reduce_mean(out**2)
-    optimizer.apply_gradients(zip(tape.gradient(loss, [layer.d]), [layer.d]))
+    optimizer.apply_gradients(zip(tape.gradient(loss, [layer.log_window]), [layer.log_window]))
     after = layer.window_sizes
     assert np.all(after < before - 1e-3), (before, after)
     assert np.all(after >= 1.0)
@@ -162,8 +162,8 @@ def test_constraint_keeps_windows_in_range_after_an_update():
     layer = SpeckleLayer(num_sizes=2, window_init=(8.0, 16.0), reference_size=32, attention=False, seed=0)
     layer.build((None, 32, 32, 1))
     optimizer = keras.optimizers.SGD(learning_rate=1.0)
-    optimizer.apply_gradients([(tf.constant([100.0, -100.0]), layer.d)])
-    np.testing.assert_allclose(_np(layer.d), [1.0, 32.0])
+    optimizer.apply_gradients([(tf.constant([100.0, -100.0]), layer.log_window)])
+    np.testing.assert_allclose(layer.window_sizes, [1.0, 32.0], rtol=1e-6)
 
 
 # ------------------------------------------------------------------------------------- serialisation, precision
@@ -204,7 +204,7 @@ def test_mixed_float16_returns_policy_dtype_and_finite_values(mixed_precision):
     layer = SpeckleLayer(num_sizes=2, polar=True, seed=0)
     out = layer(np.ones((2, 64, 64, 2), "float32") * 200.0)  # 200 * 64^2 px would overflow a float16 sum
     assert out.dtype == "float16"
-    assert layer.d.dtype == "float32"
+    assert layer.log_window.dtype == "float32"
     values = _np(out).astype(np.float64)
     assert np.all(np.isfinite(values)) and values.max() > 0
 
@@ -221,7 +221,7 @@ def test_jit_compile_runs_finite_and_matches_eager_for_given_phases():
         with tf.GradientTape() as tape:
             out = layer(images, phases=phi)
             loss = tf.reduce_mean(out)
-        return out, tape.gradient(loss, layer.d), layer(images), layer(images, phase_seeds=phase_seeds)
+        return out, tape.gradient(loss, layer.log_window), layer(images), layer(images, phase_seeds=phase_seeds)
 
     out, grad, unseeded, seeded = forward_backward(tf.constant(x), tf.constant(phases), tf.constant(seeds))
     np.testing.assert_allclose(_np(out), _np(layer(x, phases=phases)), rtol=1e-4, atol=1e-5)
@@ -248,7 +248,7 @@ def test_mirrored_strategy_replicas_draw_different_phases():
             with tf.GradientTape() as tape:
                 out = layer(x)
                 loss = tf.reduce_mean(out)
-            return out, tape.gradient(loss, layer.d)
+            return out, tape.gradient(loss, layer.log_window)
         return strategy.run(replica_step, args=(images,))
 
     outputs, grads = step(batch)

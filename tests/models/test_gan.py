@@ -150,3 +150,25 @@ def test_generate_is_reproducible():
     assert np.abs(gan.generate(labels, seed=6) - first).mean() > 1e-4
     with pytest.raises(ValueError, match="masks"):
         gan.generate(labels + 3)
+
+
+def test_rectangular_windows_are_logged_per_axis_and_move_with_training():
+    import numpy as np
+    import tensorflow as tf
+
+    from specklegan_tf.models import SpeckleGAN, build_discriminator, build_generator, make_gan_optimizers
+
+    generator = build_generator(32, width=0.25, latent_dim=8, seed=0, window_shape="rectangular",
+                                initial_window_sizes=[(6.0, 3.0), (7.0, 3.5), (8.0, 4.0), (9.0, 4.5)])
+    gan = SpeckleGAN(generator, build_discriminator(32, width=0.25), seed=0)
+    gan.compile(*make_gan_optimizers(1e-2, 1e-2))
+    assert gan.window_log_names[:2] == ("window_0_rows", "window_0_cols") and len(gan.window_log_names) == 8
+    rng = np.random.default_rng(0)
+    masks = tf.one_hot(rng.integers(0, 3, (4, 32, 32)), 3)
+    images = tf.random.stateless_uniform((4, 32, 32, 1), [0, 1], -1.0, 1.0)
+    logs = gan.train_step((images, masks))
+    np.testing.assert_allclose([float(logs["window_0_rows"]), float(logs["window_3_cols"])], [6.0, 4.5], rtol=0.05)
+    start = gan.speckle_layer.window_sizes.copy()
+    for _ in range(3):
+        gan.train_step((images, masks))
+    assert np.abs(gan.speckle_layer.window_sizes / start - 1).max() > 0.01  # lr 1e-2 in log space: ~1 % per step

@@ -57,6 +57,8 @@ def test_saved_config_reads_back_equal(tmp_path):
     (["--epochs", "0"], "--epochs must be at least 1"),
     (["--decay-epochs", "5", "2"], "--decay-epochs must be two increasing positive epochs"),
     (["--features", "inception"], "--features inception needs --inception-weights"),
+    (["--diff-augment", "color,blur"], "--diff-augment must be 'none' or distinct names"),
+    (["--diff-augment", "color,color"], "--diff-augment must be 'none' or distinct names"),
 ])
 def test_bad_values_name_the_option(argv, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
@@ -105,3 +107,17 @@ def test_fit_gan_main_reports_bad_options_without_training(tmp_path, capsys):
     assert "fit_gan.py: error: --image-size must be a power of two" in capsys.readouterr().err
     assert fit_gan.main(["--data", str(tmp_path / "nope")]) == 2
     assert "--data: no such folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["--window-shape", "round"], ["--speckle-init", "guess"]])
+def test_speckle_choices_exit_with_usage_naming_the_option(argv, capsys):
+    with pytest.raises(SystemExit):
+        load(argv)
+    assert f"argument {argv[0]}: invalid choice" in capsys.readouterr().err
+
+
+def test_speckle_options_parse_and_diff_augment_policies_are_read_in_order():
+    config = load(["--window-shape", "rectangular", "--speckle-init", "data", "--diff-augment", "cutout, color"])
+    assert (config.window_shape, config.speckle_init) == ("rectangular", "data")
+    assert config.diff_augment_policies == ("cutout", "color")
+    assert load([]).diff_augment_policies == () and load([]).window_shape == "square"

@@ -1,0 +1,158 @@
+"""Side-by-side report of GAN runs (ablations): image metrics, grain sizes, discriminator balance, learned windows.
+
+Reads what the runs and ``train/evaluate_gan.py`` wrote, nothing else: ``<runs>/evaluation/report.csv`` (one column
+per run, generated from every real mask and compared with every real image), and per run ``history.jsonl``
+(per-epoch means of the training logs) and ``speckle_init.json`` (``--speckle-init data``). The speckle layer's
+grain at its initial and final windows is read off a calibration curve measured here
+(:func:`~specklegan_tf.layers.speckle_calibration.measure_grain_curve`).
+
+Usage::
+
+    python -m specklegan_tf.experiments.ablation_report runs/ablation64 --out docs/results/ablation64/report.md
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+TISSUE = ("intima_media", "background")
+AXES = ("axial", "lateral")
+
+
+def read_evaluation(path: Path) -> dict[str, dict[str, float]]:
+    """``{run: {metric: value}}`` from an ``evaluate_gan.py`` ``report.csv``."""
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    names = rows[0][1:]
+    table = {name: {} for name in names}
+    for metric, *values in rows[1:]:
+        for name, value in zip(names, values):
+            table[name][metric] = float(value) if value else math.nan
+    return table
+
+
+def read_history(run_dir: Path) -> list[dict]:
+    with open(run_dir / "history.jsonl") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def grain_error(metrics: dict[str, float], model: str = "fake") -> float:
+    """Mean relative error of the generated images' axial and lateral grain in the tissue classes."""
+    errors = []
+    for name in TISSUE:
+        for axis in AXES:
+            real = metrics[f"speckle_real_{name}_{axis}_grain_px"]
+            fake = metrics[f"speckle_{model}_{name}_{axis}_grain_px"]
+            errors.append(abs(fake / real - 1.0))
+    return float(np.mean(errors))
+
+
+def window_columns(entry: dict) -> np.ndarray | None:
+    """Window sizes of one history entry: ``(K,)`` square or ``(K, 2)`` rectangular, ``None`` for the baseline."""
+    train = entry["train"]
+    square = sorted(k for k in train if k.startswith("window_") and k.count("_") == 1)
+    if square:
+        return np.array([train[k] for k in square])
+    rows = sorted(k for k in train if k.startswith("window_") and k.endswith("_rows"))
+    if rows:
+        return np.array([[train[k], train[k.replace("_rows", "_cols")]] for k in rows])
+    return None
+
+
+def layer_grain(windows: np.ndarray, curve) -> tuple[float, float]:
+    """(axial, lateral) grain in px of the mean window (geometric), read off the calibration curve."""
+    windows = np.asarray(windows, np.float64)
+    if windows.ndim == 1:
+        rows = cols = float(np.exp(np.log(windows).mean()))
+    else:
+        rows, cols = (float(np.exp(np.log(windows[:, i]).mean())) for i in (0, 1))
+    return curve.grain_for(rows, "axial"), curve.grain_for(cols, "lateral")
+
+
+def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
+    """The Markdown report of every run evaluated in ``<runs_dir>/evaluation/report.csv``."""
+    from specklegan_tf.layers.speckle_calibration import measure_grain_curve
+
+    runs_dir = Path(runs_dir)
+    evaluation = read_evaluation(runs_dir / "evaluation" / "report.csv")
+    first = next(iter(evaluation.values()))
+    lines = [f"Evaluated on {int(first['n_real'])} real images (each run generated one image per real mask).", "",
+             "| run | texture FD | KID | JSD ×10⁻³ lumen / IM / bg | SSIM | tissue grain error | "
+             "IM grain ax / lat px | bg grain ax / lat px | D(real) / D(fake), last "
+             f"{last_epochs} epochs |", "|---|---|---|---|---|---|---|---|---|"]
+    real = first
+    lines.insert(1, f"Real images: intima/media grain {real['speckle_real_intima_media_axial_grain_px']:.2f} / "
+                    f"{real['speckle_real_intima_media_lateral_grain_px']:.2f} px, background "
+                    f"{real['speckle_real_background_axial_grain_px']:.2f} / "
+                    f"{real['speckle_real_background_lateral_grain_px']:.2f} px (axial / lateral).")
+    window_lines = ["", "| run | windows at start (bins) | windows at the end | layer grain ax / lat px at start | "
+                    "at the end | data tissue grain ax / lat px |", "|---|---|---|---|---|---|"]
+    curves = {}
+    for name, m in evaluation.items():
+        history = read_history(runs_dir / name)
+        tail = history[-last_epochs:]
+        d_real = np.mean([e["train"]["d_real"] for e in tail])
+        d_fake = np.mean([e["train"]["d_fake"] for e in tail])
+        kid = [k for k in m if k.startswith("kid_") and k.endswith("_mean")][0]
+        lines.append(
+            f"| {name} | {m['texture_fd']:.4f} | {m[kid]:.4f} | {m['jsd_e-3_lumen']:.1f} / "
+            f"{m['jsd_e-3_intima_media']:.1f} / {m['jsd_e-3_background']:.1f} | {m['ssim_mean']:.3f} | "
+            f"{grain_error(m):.0%} | {m['speckle_fake_intima_media_axial_grain_px']:.2f} / "
+            f"{m['speckle_fake_intima_media_lateral_grain_px']:.2f} | "
+            f"{m['speckle_fake_background_axial_grain_px']:.2f} / "
+            f"{m['speckle_fake_background_lateral_grain_px']:.2f} | {d_real:.2f} / {d_fake:.2f} |")
+        start, end = window_columns(history[0]), window_columns(history[-1])
+        if start is None:
+            continue
+        config = _read_config(runs_dir / name)
+        key = (int(config["image_size"]), bool(config.get("polar", True)))
+        if key not in curves:
+            curves[key] = measure_grain_curve(*key)
+        init_path = runs_dir / name / "speckle_init.json"
+        data = json.loads(init_path.read_text())["data_grain_px"] if init_path.exists() else None
+        data_text = "n/a (paper init)" if data is None else f"{data['axial']:.2f} / {data['lateral']:.2f}"
+        g0, g1 = layer_grain(start, curves[key]), layer_grain(end, curves[key])
+        window_lines.append(
+            f"| {name} | {np.round(start, 2).tolist()} | {np.round(end, 2).tolist()} | {g0[0]:.2f} / {g0[1]:.2f} | "
+            f"{g1[0]:.2f} / {g1[1]:.2f} | {data_text} |")
+    notes = ["", "Tissue grain error: mean of |generated / real - 1| over the axial and lateral grain of the "
+             "intima/media and background classes. Layer grain: the speckle layer's own output on a constant image "
+             "at the geometric mean of its windows (calibration curve), before the last block; the windows at "
+             "the start are those after the first epoch's updates (history.jsonl)."]
+    return "\n".join(lines + window_lines + notes) + "\n"
+
+
+def _read_config(run_dir: Path) -> dict:
+    import yaml
+
+    return yaml.safe_load((run_dir / "config.yaml").read_text())
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m specklegan_tf.experiments.ablation_report",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("runs", help="folder holding the run folders and evaluation/report.csv")
+    parser.add_argument("--out", required=True, help="Markdown file to write")
+    parser.add_argument("--title", default="GAN ablations", help="heading of the report")
+    args = parser.parse_args(argv)
+    if not (Path(args.runs) / "evaluation" / "report.csv").is_file():
+        print(f"ablation_report: error: {args.runs}/evaluation/report.csv does not exist (run evaluate_gan.py)",
+              file=sys.stderr)
+        return 2
+    text = f"# {args.title}\n\n" + summarise(args.runs)
+    from specklegan_tf.export.layout import atomic_file
+
+    with atomic_file(args.out) as temporary:
+        temporary.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

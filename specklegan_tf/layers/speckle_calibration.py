@@ -1,0 +1,152 @@
+"""Window sizes of the speckle layer whose speckle has a given grain size (initialisation from the data).
+
+The grain of the layer's speckle is not a closed-form function of its window edge lengths once the polar warping,
+the soft window edges and the grain estimator (autocorrelation FWHM about the image centre,
+:func:`specklegan_tf.metrics.speckle_statistics`) are involved. So it is *measured*: the layer is applied to a
+constant image with a ladder of candidate windows, the grain of each output is measured with the same estimator
+used on real images, and the target grain is looked up on that curve (log-log interpolation). The curves are
+monotone: a larger window gives a finer grain.
+
+Example:
+    >>> stats = speckle_statistics(images, masks)                  # real training images
+    >>> axial, lateral = tissue_grain(stats)                       # pixel-weighted, without the lumen
+    >>> sizes = window_sizes_for_grain(axial, lateral, image_size=128, polar=True, window_shape="rectangular")
+    >>> SpeckleLayer(polar=True, window_shape="rectangular", initial_window_sizes=sizes, reference_size=128)
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from specklegan_tf import CLASS_NAMES
+from specklegan_tf.metrics.speckle import speckle_statistics
+
+__all__ = ["GrainCurve", "measure_grain_curve", "window_sizes_for_grain", "tissue_grain", "PAPER_WINDOW_SPREAD"]
+
+PAPER_WINDOW_SPREAD = (28.0 / math.sqrt(28.0 * 48.0), 48.0 / math.sqrt(28.0 * 48.0))
+"""The paper's windows (28 to 48 bins at 256 px) relative to their geometric mean: 0.76 to 1.31."""
+
+_TISSUE_CLASSES = ("intima_media", "background")
+_AMPLITUDE_SCALE = 60.0  # Rayleigh amplitudes of mean 0.89 -> gray values of mean 53, within [0, 255]
+
+
+@dataclass(frozen=True)
+class GrainCurve:
+    """Measured grain of the layer's speckle against its window edge length (square windows).
+
+    ``windows``: candidate edge lengths in bins of the layer's shorter grid axis; ``axial_px`` and ``lateral_px``:
+    grain FWHM along the radius and across it (arc length), in pixels, one per candidate.
+    """
+
+    image_size: int
+    polar: bool
+    windows: np.ndarray
+    axial_px: np.ndarray
+    lateral_px: np.ndarray
+
+    def grain_for(self, window: float, axis: str) -> float:
+        """The grain (px) along ``axis`` ("axial" or "lateral") of an edge length ``window`` (bins), log-log
+        interpolated on the measured curve (clipped to its ends)."""
+        grains = self.axial_px if axis == "axial" else self.lateral_px
+        valid = np.isfinite(grains) & (grains > 0)
+        return float(np.exp(np.interp(math.log(window), np.log(self.windows[valid]), np.log(grains[valid]))))
+
+    def window_for(self, grain_px: float, axis: str) -> float:
+        """The edge length whose grain along ``axis`` ("axial" or "lateral") is ``grain_px`` (log-log
+        interpolation; clipped to the measured ladder, whose ends are 1 bin and the grid size)."""
+        grains = self.axial_px if axis == "axial" else self.lateral_px
+        valid = np.isfinite(grains) & (grains > 0)
+        if valid.sum() < 2:
+            raise ValueError(f"too few measurable grains on the {axis} calibration curve at {self.image_size} px")
+        log_w, log_g = np.log(self.windows[valid]), np.log(grains[valid])
+        order = np.argsort(log_g)  # interp needs increasing x; grain falls as the window grows
+        return float(np.exp(np.interp(math.log(grain_px), log_g[order], log_w[order])))
+
+
+def measure_grain_curve(image_size: int, polar: bool = True, num_windows: int = 14, batch: int = 8,
+                        seed: int = 0) -> GrainCurve:
+    """Applies the speckle layer to a constant image with ``num_windows`` square windows from 1.5 bins to half
+    the grid and measures the grain of each output (``speckle_statistics`` over the whole field of view).
+
+    Args:
+        image_size: the layer's input size (square images).
+        polar: polar warping as in the generator.
+        num_windows: rungs of the ladder, log-spaced.
+        batch: images per rung (more: a less noisy curve).
+        seed: seed of the phases.
+    """
+    import keras
+
+    from specklegan_tf.layers.speckle import SpeckleLayer
+
+    if batch < 1 or num_windows < 2:
+        raise ValueError(f"`batch` must be >= 1 and `num_windows` >= 2; received {batch}, {num_windows}")
+    windows = np.geomspace(1.5, image_size / 2.0, num_windows)
+    layer = SpeckleLayer(num_sizes=num_windows, polar=polar, attention=False, seed=seed, compiled=False,
+                         reference_size=image_size, window_init=(1.0, float(image_size)),
+                         initial_window_sizes=list(windows))
+    speckle = keras.ops.convert_to_numpy(layer(np.ones((batch, image_size, image_size, 1), "float32")))
+    masks = np.full((batch, image_size, image_size), CLASS_NAMES.index("background"), np.uint8)
+    axial, lateral = [], []
+    for k in range(num_windows):
+        images = np.clip(speckle[..., k] * _AMPLITUDE_SCALE, 0.0, 255.0)
+        stats = speckle_statistics(images, masks)["background"]
+        axial.append(stats["axial_grain_px"])
+        lateral.append(stats["lateral_grain_px"])
+    measured = np.asarray(layer.window_sizes, np.float64)
+    return GrainCurve(image_size, polar, measured, np.asarray(axial), np.asarray(lateral))
+
+
+def tissue_grain(stats: dict) -> tuple[float, float]:
+    """Pixel-weighted axial and lateral grain (px) of the tissue classes of a ``speckle_statistics`` result.
+
+    The lumen is left out: in IVUS it is blood, whose weak echo is not the tissue speckle the layer models.
+    """
+    pixels = np.array([stats[c]["pixels"] for c in _TISSUE_CLASSES], np.float64)
+    axial = np.array([stats[c]["axial_grain_px"] for c in _TISSUE_CLASSES])
+    lateral = np.array([stats[c]["lateral_grain_px"] for c in _TISSUE_CLASSES])
+    ok = (pixels > 0) & np.isfinite(axial) & np.isfinite(lateral)
+    if not ok.any():
+        raise ValueError("no tissue class with measurable grain sizes in these statistics")
+    weights = pixels[ok] / pixels[ok].sum()
+    return float(weights @ axial[ok]), float(weights @ lateral[ok])
+
+
+def window_sizes_for_grain(axial_px: float, lateral_px: float, image_size: int, polar: bool = True,
+                           window_shape: str = "square", num_sizes: int = 4,
+                           spread: tuple[float, float] = PAPER_WINDOW_SPREAD, curve: GrainCurve | None = None,
+                           seed: int = 0) -> list:
+    """Initial window edge lengths (bins of an ``image_size`` image) whose speckle has the given grain.
+
+    The centre window matches the grain; the ``num_sizes`` windows are spread around it by the factors ``spread``
+    (by default as in the paper, 0.76 to 1.31 of the centre). A square window cannot match an axial and a
+    lateral grain that differ: it gets the geometric mean of the two axes' windows.
+
+    Args:
+        axial_px, lateral_px: target grain FWHM in pixels, e.g. from :func:`tissue_grain`.
+        image_size: the generator's image size.
+        polar: polar warping, as in the layer.
+        window_shape: ``"square"`` (returns ``num_sizes`` numbers) or ``"rectangular"`` (``num_sizes`` pairs
+            ``(radial, angular)`` in polar mode, ``(rows, columns)`` otherwise).
+        num_sizes: windows of the layer.
+        spread: lowest and highest window relative to the centre one.
+        curve: a measured :class:`GrainCurve` to reuse (else measured here, a few seconds).
+        seed: seed of the calibration's phases.
+    """
+    for name, value in (("axial_px", axial_px), ("lateral_px", lateral_px)):
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"`{name}` must be a positive grain size in pixels; received {value!r}")
+    if window_shape not in ("square", "rectangular"):
+        raise ValueError(f"`window_shape` must be 'square' or 'rectangular'; received {window_shape!r}")
+    curve = curve or measure_grain_curve(image_size, polar, seed=seed)
+    # In polar mode the grid's rows are radii (axial) and its columns angles (lateral); in Cartesian mode the
+    # autocorrelation about the centre mixes both axes, so rows take axial and columns lateral as the best proxy.
+    rows_axis, cols_axis = curve.window_for(axial_px, "axial"), curve.window_for(lateral_px, "lateral")
+    factors = np.geomspace(spread[0], spread[1], num_sizes) if num_sizes > 1 else np.ones(1)
+    clip = lambda v: float(np.clip(v, 1.0, image_size))  # noqa: E731
+    if window_shape == "square":
+        centre = math.sqrt(rows_axis * cols_axis)
+        return [clip(centre * f) for f in factors]
+    return [(clip(rows_axis * f), clip(cols_axis * f)) for f in factors]

@@ -213,7 +213,7 @@ BUDGETS: dict[str, Budget] = {
         data_images=435, generator_updates=1200, batch_size=8, lr=1e-3, decay_at=(0.6, 0.85),
         decay_factors=(0.3, 0.1), validations=5, val_images=100, n_generated=435, kid_subsets=50,
         kid_subset_size=200,
-        segmentation=SegmentationBudget(n_train=(50, 100), folds=3, epochs=10, pretrain_epochs=3, n_pretrain=435,
+        segmentation=SegmentationBudget(n_train=(50,), folds=3, epochs=10, pretrain_epochs=3, n_pretrain=435,
                                         base_filters=8, batch_size=10),
         reductions=("128x128 images, width 0.25, latent length 64, 1200 generator updates per run, two seeds, "
                     "texture FD instead of FID, small segmentation study",),

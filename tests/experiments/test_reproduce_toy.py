@@ -112,7 +112,7 @@ def test_other_options_in_the_same_folder_are_refused(toy_run):
 
 
 def test_budgets_are_consistent():
-    assert set(BUDGETS) == {"toy", "small", "medium", "paper"}
+    assert set(BUDGETS) == {"toy", "small", "medium", "cpu128", "paper"}
     paper = BUDGETS["paper"]
     assert (paper.image_size, paper.width, paper.n_train, paper.n_generated) == (256, 1.0, (50, 100, 200, 435), 1000)
     for budget in BUDGETS.values():
@@ -122,6 +122,9 @@ def test_budgets_are_consistent():
             assert schedule["generator_updates"] >= budget.generator_updates
             assert 0 < schedule["decay_epochs"][0] < schedule["decay_epochs"][1]
     assert BUDGETS["small"].capped_n_train(300) == (50, 100, 200, 300)
+    cpu128 = BUDGETS["cpu128"]  # the decisive CPU comparison: equal updates for both models at every n
+    assert (cpu128.image_size, cpu128.n_train, cpu128.seeds) == (128, (50, 435), (0, 1))
+    assert cpu128.kid_subset_size < cpu128.n_generated  # subsets smaller than the set: a meaningful KID spread
 
 
 def test_improvement_is_the_papers_definition():

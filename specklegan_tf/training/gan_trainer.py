@@ -125,6 +125,16 @@ def check_resumable(config: GANConfig, run_dir: Path) -> None:
     saved_path = run_dir / "config.yaml"
     if not saved_path.exists() or read_counters(run_dir / "checkpoints") is None:
         return
+    import yaml
+
+    written = yaml.safe_load(saved_path.read_text()) or {}
+    if written.get("model", "speckle") == "speckle" and "window_shape" not in written:
+        # Version 0.1 stored the speckle windows in bins (weight "d"); 0.2 stores log sizes (weight "log_window")
+        # and Keras checkpoints match a layer's weights by position: resuming would read bins as logarithms.
+        raise ValueError(f"{run_dir} holds a SpeckleGAN run written by specklegan_tf 0.1, whose checkpoints store the "
+                         "speckle windows in bins; this version stores their logarithms, so it cannot resume it. "
+                         "Its generator_best.keras still loads (converted); start the training again with another "
+                         "--out, or finish it with version 0.1.")
     saved = read_saved_config(GANConfig, saved_path)
     differences = [f"--{key.replace('_', '-')} {getattr(config, key)!r} (the run has {getattr(saved, key)!r})"
                    for key in RESUME_KEYS if getattr(config, key) != getattr(saved, key)]

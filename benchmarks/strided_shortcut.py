@@ -65,26 +65,13 @@ def _gan_step(size: int, width: float, batch: int, old: bool):
 
 
 def _unet_step(size: int, batch: int, old: bool):
-    import keras
-    import numpy as np
-    import tensorflow as tf
-
+    from specklegan_tf.diagnostics.native_crash_probe import unet_training_step
     from specklegan_tf.models import build_unet
 
     model = build_unet(size)
     if old:
         assert use_old_strided_shortcut(model) > 0
-    optimizer = keras.optimizers.Adam(1e-3)
-    images = tf.random.stateless_uniform((batch, size, size, 1), [0, 2], -1.0, 1.0)
-    labels = tf.one_hot(np.random.default_rng(0).integers(0, 3, (batch, size, size)), 3)
-
-    @tf.function
-    def step():
-        with tf.GradientTape() as tape:
-            loss = keras.ops.mean(keras.losses.categorical_crossentropy(labels, model(images, training=True)))
-        optimizer.apply(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
-        return loss
-
+    step = unet_training_step(model, size, batch)
     return lambda: float(step())
 
 

@@ -79,18 +79,18 @@ def _gan_steps(args) -> float:
     return loss
 
 
-def _unet_steps(args) -> float:
+def unet_training_step(model, size: int, batch: int):
+    """A ``tf.function`` running one Adam step of ``model`` (a U-Net) on a fixed random batch; returns the loss.
+
+    Shared with ``benchmarks/strided_shortcut.py``, which times it.
+    """
     import keras
     import numpy as np
     import tensorflow as tf
 
-    from specklegan_tf.models import build_unet
-
-    model = build_unet(args.size)
     optimizer = keras.optimizers.Adam(1e-3)
-    rng = np.random.default_rng(0)
-    images = tf.random.stateless_uniform((args.batch, args.size, args.size, 1), [0, 2], -1.0, 1.0)
-    labels = tf.one_hot(rng.integers(0, 3, (args.batch, args.size, args.size)), 3)
+    images = tf.random.stateless_uniform((batch, size, size, 1), [0, 2], -1.0, 1.0)
+    labels = tf.one_hot(np.random.default_rng(0).integers(0, 3, (batch, size, size)), 3)
 
     @tf.function
     def step():
@@ -99,6 +99,13 @@ def _unet_steps(args) -> float:
         optimizer.apply(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
         return loss
 
+    return step
+
+
+def _unet_steps(args) -> float:
+    from specklegan_tf.models import build_unet
+
+    step = unet_training_step(build_unet(args.size), args.size, args.batch)
     loss = 0.0
     for _ in range(args.steps):
         loss = float(step())

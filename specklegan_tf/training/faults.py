@@ -7,8 +7,8 @@ SIGKILL to this process the third time the point ``checkpoint_write`` is reached
 that no ``finally`` clause or atexit handler runs: the process dies as under ``kill -9``.
 
 Points: ``step`` (after a training step, before its counters are saved), ``checkpoint_write`` (after a
-checkpoint's files are written, before the ``checkpoint`` state file names it), ``validation`` (in the middle of a
-validation, after the sample grid), ``export`` (after the SavedModel is written, before the ``.keras`` copy and
+checkpoint's files are written, before the ``checkpoint`` state file names it), ``validation`` (after a validation
+and the best-model file it may write, before the epoch's checkpoint), ``export`` (after the SavedModel is written, before the ``.keras`` copy and
 the finished record).
 """
 from __future__ import annotations

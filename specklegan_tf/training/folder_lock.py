@@ -75,6 +75,8 @@ class FolderLock:
 
     def acquire(self) -> "FolderLock":
         """Take the lock, or raise :class:`FolderLockedError` naming the holder."""
+        if self.folder.exists() and not self.folder.is_dir():
+            raise FolderLockedError(f"The {self.what} {self.folder} is a file, not a folder; choose another path.")
         self.folder.mkdir(parents=True, exist_ok=True)
         key = os.path.realpath(self.folder)
         if key in _HELD:

@@ -160,9 +160,40 @@ class CheckpointScan:
                 f"rerun with --restart to start the training again (the old files are moved aside).")
 
 
+_SCANS: dict[tuple, CheckpointScan] = {}
+
+
+def _folder_signature(directory: Path) -> tuple:
+    """Name, size and modification time of every file: a scan is reused only while none of them changed."""
+    if not directory.is_dir():
+        return (os.fspath(directory),)
+    entries = []
+    for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+        if entry.is_file():
+            info = entry.stat()
+            entries.append((entry.name, info.st_size, info.st_mtime_ns))
+    return (os.path.realpath(directory), *entries)
+
+
 def scan_checkpoints(directory: str | os.PathLike) -> CheckpointScan:
-    """Find the newest intact checkpoint in ``directory`` (see the module docstring); reads files only."""
+    """Find the newest intact checkpoint in ``directory`` (see the module docstring); reads files only.
+
+    A trainer asks several times at start-up (resume check, finished check, restore); reading a paper-size
+    checkpoint takes seconds, so the scan of an unchanged folder is reused.
+    """
     directory = Path(directory)
+    signature = _folder_signature(directory)
+    if signature in _SCANS:
+        cached = _SCANS[signature]
+        return CheckpointScan(directory, cached.chosen, list(cached.older), dict(cached.damaged),
+                              cached.state_problem)
+    scan = _scan(directory)
+    _SCANS.clear()  # one folder at a time is enough
+    _SCANS[signature] = scan
+    return CheckpointScan(directory, scan.chosen, list(scan.older), dict(scan.damaged), scan.state_problem)
+
+
+def _scan(directory: Path) -> CheckpointScan:
     scan = CheckpointScan(directory)
     latest, listed, scan.state_problem = read_state_file(directory)
     numbers = checkpoint_numbers(directory, [*listed, *([latest] if latest else [])])

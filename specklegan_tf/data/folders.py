@@ -8,6 +8,7 @@ from typing import Literal
 
 import numpy as np
 
+from .annotation_checks import NonSquareNotice, missing_classes
 from .image_files import list_images, read_gray_image, read_label_map, resize_image, resize_labels
 from .ivus_data import DataFormatError, IVUSData, SkippedSample
 
@@ -62,6 +63,7 @@ def load_image_folders(images_dir: str | os.PathLike, labels_dir: str | os.PathL
             skipped.append(SkippedSample(path.name, str(err)))
 
     images, masks, names = [], [], []
+    stretched = NonSquareNotice(images_dir, image_size)
     for path in image_paths:
         try:
             label_path = labels_by_stem.get(path.stem)
@@ -72,14 +74,21 @@ def load_image_folders(images_dir: str | os.PathLike, labels_dir: str | os.PathL
             if labels.shape != image.shape:
                 raise DataFormatError(label_path, f"size {labels.shape[1]}x{labels.shape[0]} differs from the image "
                                                   f"{path} ({image.shape[1]}x{image.shape[0]})")
+            resized = resize_labels(labels, int(image_size))
+            missing = missing_classes(resized) if num_classes == 3 else []
+            if missing:
+                raise DataFormatError(label_path, f"the label map has no {' and no '.join(missing)} pixel at "
+                                                  f"{image_size}x{image_size} (a class is missing or of zero area)")
         except DataFormatError as err:
             if on_error == "raise":
                 raise
             skipped.append(SkippedSample(path.stem, str(err)))
             continue
+        stretched.check(path, image.shape)
         images.append(resize_image(image, int(image_size)))
-        masks.append(resize_labels(labels, int(image_size)))
+        masks.append(resized)
         names.append(path.stem)
+    stretched.warn()
     if skipped:
         warnings.warn(f"{images_dir}: skipped {len(skipped)} sample(s) or file(s); see IVUSData.skipped. First: "
                       f"{skipped[0].reason}", UserWarning, stacklevel=2)

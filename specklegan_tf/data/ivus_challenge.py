@@ -17,6 +17,7 @@ from typing import Literal, Sequence
 
 import numpy as np
 
+from .annotation_checks import NonSquareNotice, missing_classes
 from .contours import (contours_from_mask, fill_polygon, read_contour, scale_contour, write_contour)
 from .image_files import read_gray_image, resize_image, write_gray_png
 from .ivus_data import DataFormatError, IVUSData, SkippedSample
@@ -30,7 +31,8 @@ def _check_on_error(on_error: str) -> None:
         raise ValueError(f'on_error must be "raise" or "skip", got {on_error!r}')
 
 
-def _load_sample(image_path: Path, lumen_path: Path, media_path: Path, image_size: int) -> tuple[np.ndarray, ...]:
+def _load_sample(image_path: Path, lumen_path: Path, media_path: Path, image_size: int) -> tuple:
+    """(resized image, mask, the image's original shape) of one sample; DataFormatError naming the bad file."""
     image = read_gray_image(image_path)
     shape = image.shape
     lumen_xy = scale_contour(read_contour(lumen_path, shape), shape, (image_size, image_size))
@@ -49,7 +51,14 @@ def _load_sample(image_path: Path, lumen_path: Path, media_path: Path, image_siz
     mask = np.full(target, BACKGROUND, dtype=np.uint8)
     mask[vessel] = INTIMA_MEDIA
     mask[lumen & vessel] = LUMEN
-    return resize_image(image, image_size), mask
+    missing = missing_classes(mask)
+    if "lumen" in missing:
+        raise DataFormatError(lumen_path, f"the lumen contour encloses no pixel at {image_size}x{image_size} (zero "
+                                          f"area): the mask would have no lumen")
+    if "intima_media" in missing:
+        raise DataFormatError(lumen_path, f"the lumen contour covers the whole media contour {media_path.name} "
+                                          f"(identical contours?): the mask would have no intima/media")
+    return resize_image(image, image_size), mask, shape
 
 
 def load_ivus_challenge(root: str | os.PathLike, image_size: int = 256, labels_dir: str = "LABELS",
@@ -109,6 +118,7 @@ def load_ivus_challenge(root: str | os.PathLike, image_size: int = 256, labels_d
         skipped += [SkippedSample(Path(e.path).name, str(e)) for e in problems]
 
     images, masks, names = [], [], []
+    stretched = NonSquareNotice(dcm, image_size)
     for image_path in image_paths:
         lumen_path = labels / f"lum_{image_path.stem}.txt"
         media_path = labels / f"med_{image_path.stem}.txt"
@@ -116,7 +126,8 @@ def load_ivus_challenge(root: str | os.PathLike, image_size: int = 256, labels_d
             for path in (lumen_path, media_path):
                 if not path.is_file():
                     raise DataFormatError(path, f"missing contour file for image {image_path}")
-            image, mask = _load_sample(image_path, lumen_path, media_path, int(image_size))
+            image, mask, shape = _load_sample(image_path, lumen_path, media_path, int(image_size))
+            stretched.check(image_path, shape)
         except DataFormatError as err:
             if on_error == "raise":
                 raise
@@ -125,6 +136,7 @@ def load_ivus_challenge(root: str | os.PathLike, image_size: int = 256, labels_d
         images.append(image)
         masks.append(mask)
         names.append(image_path.stem)
+    stretched.warn()
     if skipped:
         warnings.warn(f"{root}: skipped {len(skipped)} sample(s) or file(s); see IVUSData.skipped. First: "
                       f"{skipped[0].reason}", UserWarning, stacklevel=2)

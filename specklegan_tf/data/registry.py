@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -121,5 +122,8 @@ def load_dataset(spec: str | os.PathLike = "phantom", image_size: int = 256, n: 
         raise ValueError(f"data set folder {str(root)!r} has neither DCM/ nor images/ + labels/; "
                          f"expected {ACCEPTED_FORMS}")
     if n is not None:
+        if int(n) > len(data):  # said, not silent: the run trains on fewer images than asked for
+            warnings.warn(f"--n-train {int(n)} is larger than the data set {spec} ({len(data)} samples); using all "
+                          f"{len(data)}.", UserWarning, stacklevel=2)
         data = data.subset(slice(0, int(n)))
     return data

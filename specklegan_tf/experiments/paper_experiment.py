@@ -223,6 +223,18 @@ def run_paper_experiment(budget: Budget, data: str = "phantom", out: str | os.Pa
     def log(message: str) -> None:
         print(message, file=stream or sys.stdout, flush=True)
 
+    from specklegan_tf.training.folder_lock import FolderLock
+
+    # One process per experiment folder: two would train the same runs and overwrite each other's stages.
+    with FolderLock(out, "reproduction folder") as lock:
+        if lock.stale_message():
+            log(lock.stale_message())
+        return _run_locked(budget, data, out, inception_weights, data_seed, log, started, stream)
+
+
+def _run_locked(budget: Budget, data: str, out: Path, inception_weights: str | None, data_seed: int, log,
+                started: float, stream: IO[str] | None) -> ExperimentResult:
+    """:func:`run_paper_experiment` while the experiment folder is locked."""
     stages = StageLog(out, log)
     manifest = {"budget": budget.to_dict(), "data": os.fspath(data), "data_seed": data_seed,
                 "inception_weights": inception_weights, "seeds": SEEDS}

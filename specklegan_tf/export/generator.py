@@ -40,19 +40,39 @@ def make_serving_function(generator: keras.Model) -> tf.types.experimental.Gener
 
     Inputs: ``mask`` int32 labels ``(N, H, W)`` in ``{0, ..., num_classes - 1}``, ``seed`` int64 ``(N,)``.
     Outputs: ``image`` uint8 ``(N, H, W)`` and ``image_float`` float32 ``(N, H, W)`` in ``[0, 1]``.
-    Bad input fails with an ``InvalidArgumentError`` whose message says what is wrong.
+    Bad input (another rank, image size or label range) fails with an ``InvalidArgumentError`` whose message says
+    what is expected, e.g. "mask must be int32 labels of shape (N, 256, 256)".
     """
     spec = generator_spec(generator)
     height, width, num_classes, latent_dim = spec["height"], spec["width"], spec["num_classes"], spec["latent_dim"]
 
-    @tf.function(input_signature=[tf.TensorSpec([None, None, None], tf.int32, name="mask"),
-                                  tf.TensorSpec([None], tf.int64, name="seed")])
+    # The signature leaves the ranks open and checks them itself: a SavedModel signature called with another rank
+    # (TF Serving, saved_model_cli) does not check the declared shape, so a rank-2 mask or a scalar seed would
+    # otherwise fail deep inside the graph ("Invalid reduction dimension", "slice index 0 ... out of bounds").
+    # The checks gate the data through tf.cond: control dependencies alone did not order them before the ops that
+    # fail (measured: EnsureShape ran first). The dtypes are fixed by the signature, which refuses other ones.
+    rank_message = f"mask must be int32 labels of shape (N, {height}, {width}) (the size this generator was trained for)"
+    size_message = f"mask must have shape (N, {height}, {width}) (the size this generator was trained for)"
+
+    def refuse(message: str, like: tf.Tensor, shape: list[int]):
+        def branch():
+            with tf.control_dependencies([tf.debugging.Assert(False, [message])]):
+                return tf.zeros(shape, like.dtype)
+        return branch
+
+    @tf.function(input_signature=[tf.TensorSpec(None, tf.int32, name="mask"),
+                                  tf.TensorSpec(None, tf.int64, name="seed")])
     def serve(mask, seed):
+        dims = tf.concat([tf.shape(mask), [-1, -1, -1]], 0)[:3]  # length 3 whatever the rank
+        rank_ok = tf.equal(tf.rank(mask), 3)
+        size_ok = tf.logical_and(tf.equal(dims[1], height), tf.equal(dims[2], width))
+        mask = tf.cond(rank_ok, lambda: tf.cond(size_ok, lambda: tf.reshape(mask, [-1, height, width]),
+                                                refuse(size_message, mask, [0, height, width])),
+                       refuse(rank_message, mask, [0, height, width]))
+        seed = tf.cond(tf.equal(tf.rank(seed), 1), lambda: tf.reshape(seed, [-1]),
+                       refuse("seed must be int64 of shape (N,): one seed per mask", seed, [0]))
         shape = tf.shape(mask)
         checks = [
-            tf.debugging.assert_equal(
-                shape[1:], tf.constant([height, width]),
-                message=f"mask must have shape (N, {height}, {width}) (the size this generator was trained for)"),
             tf.debugging.assert_equal(
                 tf.shape(seed)[0], shape[0], message="seed must have one entry per mask: shape (N,)"),
             tf.debugging.assert_non_negative(

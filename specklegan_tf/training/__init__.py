@@ -5,6 +5,9 @@
 - ``runtime``: seeds, op determinism, mixed precision.
 - ``runner``: the generic distributed training loop (resume, NaN stop, validation, progress, TensorBoard).
 - ``checkpoints``: atomic checkpoints of models, optimizers, RNG states and loop counters.
+- ``recovery``: the newest intact checkpoint of a damaged folder, and its repair (the resume rules).
+- ``folder_lock``, ``run_folder``: one process per run/study/reproduction folder; ``--restart``.
+- ``faults``: fault points where tests make the process kill itself (``SPECKLEGAN_TF_KILL_AT``).
 - ``progress``, ``summaries``: progress bar with ETA; TensorBoard scalars/images and sample grids.
 - ``gan_trainer``: ``train_gan(config)``, what ``python train/fit_gan.py`` runs.
 - ``segmentation_trainer``, ``segmentation_study``: the U-Net trainer and the paper's Table 2 study (issue 6).
@@ -22,6 +25,11 @@ _EXPORTS = {
     "CheckpointMismatchError": "checkpoints",
     "TrainingCheckpoint": "checkpoints",
     "read_counters": "checkpoints",
+    "FolderLock": "folder_lock",
+    "FolderLockedError": "folder_lock",
+    "UnusableCheckpointsError": "recovery",
+    "scan_checkpoints": "recovery",
+    "open_run_folder": "run_folder",
     "GAN_PRESETS": "config",
     "GANConfig": "config",
     "TrainerConfig": "config",

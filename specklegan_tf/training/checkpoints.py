@@ -12,6 +12,12 @@ rename). A kill before the rename leaves the state file pointing at the previous
 half-written files are overwritten by the next save of the same number); old checkpoints are deleted only after
 the new one is complete.
 
+Why a damaged folder still resumes: a disk that filled up, a copy cut short or a file system without ordered
+writes can still leave a truncated ``.data`` file, an empty ``.index`` or a missing or garbage state file.
+:meth:`TrainingCheckpoint.restore` therefore does not trust the state file: it checks the checkpoints newest first
+and resumes from the newest one that reads back completely, saying which file was damaged
+(``specklegan_tf.training.recovery`` has the rules).
+
 Under ``MultiWorkerMirroredStrategy`` every worker must take part in a save (reading distributed variables may
 need collective communication); non-chief workers write into a temporary folder that is removed right away.
 
@@ -31,6 +37,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import tensorflow as tf
+
+from specklegan_tf.training.faults import fault_point
+from specklegan_tf.training.recovery import UnusableCheckpointsError, repair, scan_checkpoints
 
 COUNTERS = ("epoch", "step", "step_in_epoch", "best_epoch")
 
@@ -73,8 +82,18 @@ class TrainingCheckpoint:
                                        best_metric=self.best_metric, best_epoch=self.best_epoch)
         self.checkpoint = tf.train.Checkpoint(counters=counters, **items)
         self._write_directory = self.directory if chief else self.directory / f".worker-{worker_id}-tmp"
-        self.manager = tf.train.CheckpointManager(self.checkpoint, str(self._write_directory),
-                                                  max_to_keep=max_to_keep, checkpoint_name="ckpt")
+        self._max_to_keep = max_to_keep
+        self._manager: tf.train.CheckpointManager | None = None
+        # The manager reads the state file when it is created: created on the first save, after restore() has
+        # repaired the folder, so that it deletes the right old checkpoints.
+        self.messages: list[str] = []
+
+    @property
+    def manager(self) -> tf.train.CheckpointManager:
+        if self._manager is None:
+            self._manager = tf.train.CheckpointManager(self.checkpoint, str(self._write_directory),
+                                                       max_to_keep=self._max_to_keep, checkpoint_name="ckpt")
+        return self._manager
 
     @property
     def latest(self) -> str | None:
@@ -82,17 +101,23 @@ class TrainingCheckpoint:
         return tf.train.latest_checkpoint(str(self.directory))
 
     def restore(self) -> str | None:
-        """Restore the newest checkpoint, if any; returns its path.
+        """Restore the newest intact checkpoint, if any; returns its path.
 
-        Variables not created yet (e.g. optimizer slots before the first step) are restored when they are
-        created.
+        Damaged newer checkpoints and a missing or garbage state file are reported in ``messages`` (each names
+        the file) and, on the chief, repaired (see ``recovery.repair``). Variables not created yet (e.g. optimizer
+        slots before the first step) are restored when they are created.
 
         Raises:
+            UnusableCheckpointsError: checkpoint files exist but none of them can be read.
             CheckpointMismatchError: the checkpoint does not fit the trainable (other architecture or options).
         """
-        latest = self.latest
-        if latest is None:
+        scan = scan_checkpoints(self.directory)
+        self.messages = scan.messages()
+        if scan.chosen is None:
+            if scan.has_files:
+                raise UnusableCheckpointsError(scan.refusal())
             return None
+        latest = os.fspath(scan.chosen)
         try:
             self.checkpoint.restore(latest).assert_existing_objects_matched()
         except (ValueError, AssertionError, tf.errors.InvalidArgumentError) as error:
@@ -101,11 +126,16 @@ class TrainingCheckpoint:
                 f"The checkpoint {latest} does not match this configuration ({first_line[:300]}). Rerun with the "
                 f"options of the original run (see config.yaml in the run folder) or choose another --out."
             ) from None
+        if self.chief and scan.needs_repair:
+            repair(scan)
         return latest
 
     def save(self) -> str | None:
         """Write a checkpoint numbered by the global step; returns its path on the chief, None elsewhere."""
-        path = self.manager.save(checkpoint_number=int(self.step.numpy()))
+        # The fault point runs after the files are written and before the manager records them in the state file
+        # (write callbacks run in list order, the manager's own one last).
+        options = tf.train.CheckpointOptions(experimental_write_callbacks=[lambda _: fault_point("checkpoint_write")])
+        path = self.manager.save(checkpoint_number=int(self.step.numpy()), options=options)
         if not self.chief:
             shutil.rmtree(self._write_directory, ignore_errors=True)
             return None
@@ -118,14 +148,25 @@ class TrainingCheckpoint:
         return values
 
 
-def read_counters(directory: str | os.PathLike) -> dict[str, float | int] | None:
+def read_counters(directory: str | os.PathLike, messages: list[str] | None = None) -> dict[str, float | int] | None:
     """The loop counters of the newest checkpoint in ``directory``, read without building any model.
 
-    Returns None when there is no checkpoint. Used to report a finished run without loading data or models.
+    Returns None when there is no checkpoint. Used to report a finished run without loading data or models. The
+    newest checkpoint that reads back completely is used (a missing state file or a damaged newest checkpoint do
+    not hide the others; see ``specklegan_tf.training.recovery``). What was wrong is appended to ``messages``
+    (the files are not touched).
+
+    Raises:
+        UnusableCheckpointsError: checkpoint files exist but none of them can be read.
     """
-    latest = tf.train.latest_checkpoint(str(directory))
-    if latest is None:
+    scan = scan_checkpoints(directory)
+    if messages is not None:
+        messages.extend(scan.messages(repairing=False))
+    if scan.chosen is None:
+        if scan.has_files:
+            raise UnusableCheckpointsError(scan.refusal())
         return None
+    latest = os.fspath(scan.chosen)
     reader = tf.train.load_checkpoint(latest)
     values: dict[str, float | int] = {}
     for name in (*COUNTERS, "best_metric"):

@@ -68,6 +68,9 @@ class TrainerConfig:
             across a kill and resume. Slower.
         export_dir: Base folder for the exported SavedModel (TF Serving layout ``<export_dir>/<name>/<version>``).
         log_every_steps: Write step scalars to TensorBoard every this many steps.
+        restart: Start again from step 0 in a run folder that holds a previous run (its files are moved to
+            ``previous-<k>/``); without it such a folder is resumed, or refused when it cannot be. Not written to
+            ``config.yaml``: it is an action of one command, not a property of the run.
     """
 
     name: str = field(default="run", metadata=_help("run name: default run folder runs/<name>, export name"))
@@ -87,6 +90,8 @@ class TrainerConfig:
     deterministic: bool = field(default=False, metadata=_help("TensorFlow op determinism (bit-exact reruns)"))
     export_dir: str = field(default="savedmodels", metadata=_help("base folder of the SavedModel export"))
     log_every_steps: int = field(default=1, metadata=_help("TensorBoard step scalars every N steps"))
+    restart: bool = field(default=False, metadata=_help(
+        "start again from step 0 in a folder holding a previous run (its files are moved to previous-<k>/)"))
 
     def __post_init__(self) -> None:
         self.validate()
@@ -98,7 +103,12 @@ class TrainerConfig:
         for key in ("checkpoint_every_steps", "devices", "seed"):
             _require(getattr(self, key) >= 0, key, "must not be negative", getattr(self, key))
         _require(self.strategy in STRATEGIES, "strategy", f"must be one of {', '.join(STRATEGIES)}", self.strategy)
-        _require(bool(self.name) and os.sep not in self.name, "name", "must be a non-empty folder name", self.name)
+        # The name becomes a folder (runs/<name>) and the export's model folder, which must not be hidden (TF Serving
+        # and the export's own temporary folders rely on that), so a bad one is refused here, not after training.
+        _require(bool(self.name) and not self.name.startswith(".") and "/" not in self.name and os.sep not in self.name
+                 and "\0" not in self.name and self.name.strip() == self.name, "name",
+                 "must be a plain folder name (not empty, not starting with '.', no '/', no surrounding spaces)",
+                 self.name)
 
     @property
     def run_dir(self) -> Path:
@@ -421,7 +431,9 @@ def save_config(config: TrainerConfig, path: str | os.PathLike) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
+    settings = config.to_dict()
+    settings.pop("restart", None)  # an action of one command: a resume from this file must not restart again
+    temporary.write_text(yaml.safe_dump(settings, sort_keys=False))
     os.replace(temporary, path)
 
 

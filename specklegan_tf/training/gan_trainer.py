@@ -46,7 +46,9 @@ import numpy as np
 
 from specklegan_tf.training.checkpoints import read_counters
 from specklegan_tf.training.config import GANConfig, read_saved_config, save_config
+from specklegan_tf.training.faults import fault_point
 from specklegan_tf.training.progress import format_duration
+from specklegan_tf.training.run_folder import open_run_folder, refuse_fresh_start_over_outputs, same_setting
 from specklegan_tf.training.runner import TrainingContext, epoch_seed, run_training
 from specklegan_tf.training.runtime import set_up_runtime
 from specklegan_tf.training.strategy import is_chief, make_strategy, worker_identity
@@ -57,6 +59,10 @@ RESUME_KEYS = ("data", "n_train", "data_seed", "model", "image_size", "width", "
                "window_shape", "speckle_init", "speckle_compression", "shared_phases", "diff_augment")
 PROGRESS_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 FINISHED_RECORD = "finished.json"
+BEST_GENERATOR = "generator_best.keras"
+# Files only a trained run writes: with one of them and no checkpoint, a start from step 0 is refused.
+RUN_OUTPUTS = (BEST_GENERATOR, "generator_final.keras", FINISHED_RECORD)
+
 
 
 @dataclass
@@ -137,7 +143,7 @@ def check_resumable(config: GANConfig, run_dir: Path) -> None:
                          "--out, or finish it with version 0.1.")
     saved = read_saved_config(GANConfig, saved_path)
     differences = [f"--{key.replace('_', '-')} {getattr(config, key)!r} (the run has {getattr(saved, key)!r})"
-                   for key in RESUME_KEYS if getattr(config, key) != getattr(saved, key)]
+                   for key in RESUME_KEYS if not same_setting(key, getattr(config, key), getattr(saved, key))]
     if differences:
         raise ValueError(f"{run_dir} holds a run with other options; resuming would not fit its checkpoint: "
                          f"{'; '.join(differences)}. Use the run's options or another --out.")
@@ -221,14 +227,34 @@ class GANValidation:
 
 def _already_finished_summary(config: GANConfig, run_dir: Path, log) -> GANRunSummary | None:
     """Report and return a summary if the run folder holds a finished run (checked without building anything)."""
-    counters = read_counters(run_dir / "checkpoints")
+    problems: list[str] = []
+    counters = read_counters(run_dir / "checkpoints", problems)
     record_path = run_dir / FINISHED_RECORD
-    if counters is None or counters["epoch"] < config.epochs or not record_path.exists():
+    if counters is None or not record_path.exists():
         return None
-    record = json.loads(record_path.read_text())
+    try:
+        record = json.loads(record_path.read_text())
+    except (OSError, ValueError):
+        log(f"Warning: {record_path} cannot be read; the run is checked against its checkpoints instead.")
+        return None
+    # A finished run whose newest checkpoint was damaged afterwards is still finished: its record and export are
+    # complete, and training it again from an older checkpoint would only export a second copy.
+    epochs_done = max(int(counters["epoch"]), int(record.get("epochs_done") or 0))
+    if epochs_done < config.epochs:
+        return None
+    for line in problems:
+        log(line)
+    if int(counters["epoch"]) < epochs_done:
+        log(f"Note: the newest intact checkpoint {counters['path']} is at epoch {counters['epoch']}; raising "
+            f"--epochs would continue from there. Nothing was changed.")
+    counters = {**counters, "epoch": epochs_done}
     exported = f" and the generator was exported to {record['savedmodel']}" if record.get("savedmodel") else ""
     log(f"This run has already finished: {counters['epoch']} of {config.epochs} epochs are done{exported}. "
         f"Nothing to do (raise --epochs to train further, or choose another --out for a new run).")
+    if not (run_dir / BEST_GENERATOR).exists() and counters["best_epoch"] >= 1:
+        kept = f"; the export {record['savedmodel']} holds that generator" if record.get("savedmodel") else ""
+        log(f"Warning: {run_dir / BEST_GENERATOR} (the best generator, epoch {counters['best_epoch']}) is missing"
+            f"{kept}. Nothing was changed.")
     best = counters["best_metric"]
     return GANRunSummary(run_dir=run_dir, already_finished=True, epochs_done=int(counters["epoch"]),
                          steps_done=int(counters["step"]), best_metric=None if math.isnan(best) else best,
@@ -262,13 +288,29 @@ def train_gan(config: GANConfig, stream: IO[str] | None = None) -> GANRunSummary
         if chief:
             print(message, file=stream or sys.stdout, flush=True)
 
+    export_note = (f"Exports are never overwritten: the previous ones in {Path(config.export_dir) / config.name} "
+                   f"stay and this run adds a new version (TF Serving serves the newest) and replaces "
+                   f"{Path(config.export_dir) / (config.name + '.keras')}." if config.export else "")
+    lock = open_run_folder(run_dir, chief=chief, restart=config.restart, log=log, export_note=export_note)
+    try:
+        return _train_locked(config, run_dir, strategy, chief, log, stream, started)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _train_locked(config: GANConfig, run_dir: Path, strategy, chief: bool, log, stream, started: float
+                  ) -> GANRunSummary:
+    """:func:`train_gan` once the run folder is locked."""
     check_resumable(config, run_dir)
+    refuse_fresh_start_over_outputs(run_dir, RUN_OUTPUTS)
     finished = _already_finished_summary(config, run_dir, log)
     if finished is not None:
         return finished
     policy = set_up_runtime(config.seed, config.deterministic, config.mixed_precision)
     if chief:
         save_config(config, run_dir / "config.yaml")
+        _run_identity(run_dir)
 
     from specklegan_tf.data import load_dataset, make_dataset
     from specklegan_tf.models import SpeckleGAN, build_discriminator, build_generator, make_gan_optimizers
@@ -320,14 +362,14 @@ def train_gan(config: GANConfig, stream: IO[str] | None = None) -> GANRunSummary
     def keep_best(context: TrainingContext, metrics: dict[str, float]) -> None:
         from specklegan_tf.export import save_generator_keras
 
-        save_generator_keras(context.trainable.generator, run_dir / "generator_best.keras")
+        save_generator_keras(context.trainable.generator, run_dir / BEST_GENERATOR)
 
     result = run_training(
         make_trainable, dataset_for_epoch, epochs=config.epochs, steps_per_epoch=steps_per_epoch, run_dir=run_dir,
         strategy=strategy, checkpoint_every_steps=config.checkpoint_every_steps,
         keep_checkpoints=config.keep_checkpoints, validate=validation, val_every=config.val_every,
         monitor=validation.metric_name, mode="min", on_improvement=keep_best, jit_compile=config.jit,
-        log_every_steps=config.log_every_steps, progress_keys=PROGRESS_KEYS, stream=stream)
+        log_every_steps=config.log_every_steps, progress_keys=PROGRESS_KEYS, stream=stream, run_outputs=RUN_OUTPUTS)
 
     task_type, task_id = worker_identity(strategy)
     # Every worker reports its digest: equal digests show that the workers ended with identical weights.
@@ -349,8 +391,8 @@ def _finish(gan, config: GANConfig, run_dir: Path, validation: GANValidation, re
     from specklegan_tf.export import export_generator, save_generator_keras
 
     save_generator_keras(gan.generator, run_dir / "generator_final.keras")
-    best_path = run_dir / "generator_best.keras"
-    use_best = best_path.exists() and result.best_metric is not None
+    best_path = run_dir / BEST_GENERATOR
+    use_best = result.best_metric is not None and (best_path.exists() or _recover_best(gan, run_dir, result, log))
     # The best generator is reloaded only when it is not the one in memory (best epoch before the last).
     reload = use_best and result.best_epoch != result.epochs_done
     generator = keras.saving.load_model(best_path, safe_mode=True) if reload else gan.generator
@@ -359,8 +401,15 @@ def _finish(gan, config: GANConfig, run_dir: Path, validation: GANValidation, re
     export_path = keras_path = None
     if config.export:
         metadata = {"training": {**config.to_dict(), "epochs_done": result.epochs_done,
-                                 "steps_done": result.steps_done, "exported_generator": which}}
-        export_path = Path(export_generator(generator, config.export_dir, config.name, metadata=metadata))
+                                 "steps_done": result.steps_done, "exported_generator": which,
+                                 "run_dir": os.path.realpath(run_dir), "run_id": _run_identity(run_dir)}}
+        export_path = _earlier_export(config, run_dir, result, which)
+        if export_path is not None:
+            log(f"The export {export_path} of this run (written before the previous process was stopped) is "
+                f"complete; it is kept, not written again.")
+        else:
+            export_path = Path(export_generator(generator, config.export_dir, config.name, metadata=metadata))
+        fault_point("export")
         keras_path = save_generator_keras(generator, Path(config.export_dir) / f"{config.name}.keras")
     grid_path = validation.write_grid(generator, "final")
     record = {"savedmodel": export_path and os.fspath(export_path), "keras": keras_path and os.fspath(keras_path),
@@ -373,3 +422,73 @@ def _finish(gan, config: GANConfig, run_dir: Path, validation: GANValidation, re
         log(f"Exported the {which} generator: SavedModel {export_path}, Keras file {keras_path}.")
     log(f"Final samples: {grid_path}. Training time in this call: {format_duration(result.seconds)}.")
     return export_path, keras_path
+
+
+def _recover_best(gan, run_dir: Path, result, log) -> bool:
+    """``generator_best.keras`` is missing although the run validated: write it again if possible.
+
+    The best generator is the one in memory when the best epoch is the last; otherwise it is read from that
+    epoch's end-of-epoch checkpoint if it is still kept. Returns whether the file exists again; says what it did.
+    """
+    from specklegan_tf.export import save_generator_keras
+    from specklegan_tf.training.recovery import checkpoint_problem
+
+    best_path = run_dir / BEST_GENERATOR
+    if result.best_epoch == result.epochs_done:
+        save_generator_keras(gan.generator, best_path)
+        log(f"Warning: {best_path} was missing; the best generator (epoch {result.best_epoch}) is the current one "
+            f"and was written again.")
+        return True
+    import tensorflow as tf
+
+    steps_per_epoch = result.steps_done // max(result.epochs_done, 1)
+    prefix = run_dir / "checkpoints" / f"ckpt-{result.best_epoch * steps_per_epoch}"
+    problem = checkpoint_problem(prefix)
+    if problem is None:
+        # Only the generator's variables are read (a partial restore by name); the final one is already saved.
+        tf.train.Checkpoint(generator=gan.generator).restore(os.fspath(prefix)).expect_partial()
+        save_generator_keras(gan.generator, best_path)
+        log(f"Warning: {best_path} was missing; the best generator (epoch {result.best_epoch}) was read back from "
+            f"{prefix} and written again.")
+        return True
+    log(f"Warning: {best_path} (the best generator, epoch {result.best_epoch}) is missing and its epoch's checkpoint "
+        f"cannot be used ({problem}); the final generator is exported instead.")
+    return False
+
+
+def _earlier_export(config: GANConfig, run_dir: Path, result, which: str) -> Path | None:
+    """The newest export version of exactly this run state, if a killed earlier attempt completed it.
+
+    Version folders appear atomically (``export.layout``), so one that exists is complete; it belongs to this run
+    when its metadata has this run's identity (``run_id``, new for every run started from step 0, so a restarted
+    run never takes the previous run's export for its own), the same step count and the same generator choice.
+    """
+    model_dir = Path(config.export_dir) / config.name
+    if not model_dir.is_dir():
+        return None
+    from specklegan_tf.export.generator import METADATA_FILE
+    from specklegan_tf.export.layout import existing_versions
+
+    for version in reversed(existing_versions(model_dir)):
+        try:
+            training = json.loads((model_dir / str(version) / "assets.extra" / METADATA_FILE).read_text())["training"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if (training.get("run_id") == _run_identity(run_dir) and training.get("steps_done") == result.steps_done
+                and training.get("exported_generator") == which):
+            return model_dir / str(version)
+    return None
+
+
+def _run_identity(run_dir: Path) -> str:
+    """The run's identity (``run_id`` in the run folder), created when the run starts from step 0."""
+    import uuid
+
+    path = run_dir / "run_id"
+    if path.exists():
+        return path.read_text().strip()
+    identity = uuid.uuid4().hex
+    temporary = run_dir / "run_id.tmp"
+    temporary.write_text(identity + "\n")
+    os.replace(temporary, path)
+    return identity

@@ -54,6 +54,9 @@ import numpy as np
 import tensorflow as tf
 
 from specklegan_tf.training.checkpoints import TrainingCheckpoint, weights_digest
+from specklegan_tf.training.faults import fault_point
+from specklegan_tf.training.folder_lock import FolderLock
+from specklegan_tf.training.run_folder import refuse_fresh_start_over_outputs
 from specklegan_tf.training.progress import ProgressBar, format_duration
 from specklegan_tf.training.strategy import describe, is_chief, worker_identity
 from specklegan_tf.training.summaries import SummaryWriter, learning_rates
@@ -228,6 +231,7 @@ def run_training(
     log_every_steps: int = 1,
     progress_keys: tuple[str, ...] | None = None,
     stream: IO[str] | None = None,
+    run_outputs: tuple[str, ...] = (),
 ) -> RunResult:
     """Train a trainable for ``epochs`` epochs under a strategy, resuming from the run folder's last checkpoint.
 
@@ -250,6 +254,10 @@ def run_training(
         log_every_steps: TensorBoard step scalars every this many steps.
         progress_keys: Step outputs shown in the progress bar (default: all).
         stream: Where progress and messages go (default: stderr for the bar, stdout for messages).
+        run_outputs: Files in ``run_dir`` that only a trained run writes (e.g. ``generator_best.keras``): like
+            ``history.jsonl``, their presence without a checkpoint refuses a start from step 0.
+
+    The chief locks ``run_dir`` (``folder_lock.FolderLock``) for the whole call.
 
     Returns:
         A :class:`RunResult`.
@@ -258,6 +266,9 @@ def run_training(
         NonFiniteLossError: a step returned NaN or infinity. Nothing is saved after that step, so the last good
             checkpoint stays the newest one.
         CheckpointMismatchError: the run folder holds a checkpoint of a different trainable.
+        UnusableCheckpointsError: the run folder holds checkpoint files none of which can be read, or a trained
+            run's outputs without any checkpoint (starting from step 0 would overwrite them).
+        FolderLockedError: another process holds ``run_dir``.
         ValueError: bad arguments.
     """
     for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch), ("val_every", val_every),
@@ -273,15 +284,33 @@ def run_training(
     chief = is_chief(strategy)
     _, worker_id = worker_identity(strategy)
     log = _console(stream, chief)
-    if chief:
-        run_dir.mkdir(parents=True, exist_ok=True)
+    lock = FolderLock(run_dir, "run folder").acquire() if chief else None
+    try:
+        return _run_locked(make_trainable, make_dataset, epochs, steps_per_epoch, run_dir, strategy,
+                           checkpoint_every_steps, keep_checkpoints, validate, val_every, monitor, mode,
+                           on_improvement, on_epoch_end, jit_compile, log_every_steps, progress_keys, stream,
+                           run_outputs, chief, worker_id, log, lock)
+    finally:
+        if lock is not None:
+            lock.release()
 
+
+def _run_locked(make_trainable, make_dataset, epochs, steps_per_epoch, run_dir, strategy, checkpoint_every_steps,
+                keep_checkpoints, validate, val_every, monitor, mode, on_improvement, on_epoch_end, jit_compile,
+                log_every_steps, progress_keys, stream, run_outputs, chief, worker_id, log, lock) -> RunResult:
+    """The body of :func:`run_training`, run while the chief holds the run folder's lock."""
+    if lock is not None and lock.stale_message():
+        log(lock.stale_message())
     with strategy.scope():
         trainable = make_trainable()
         items = dict(trainable.checkpoint_items())
     keeper = TrainingCheckpoint(run_dir / "checkpoints", items, chief=chief, worker_id=worker_id,
                                 max_to_keep=keep_checkpoints)
     resumed_from = keeper.restore()
+    for message in keeper.messages:
+        log(message)
+    if resumed_from is None:
+        refuse_fresh_start_over_outputs(run_dir, tuple(run_outputs))
     start_epoch, start_step_in_epoch = int(keeper.epoch.numpy()), int(keeper.step_in_epoch.numpy())
 
     def result(history: list[dict[str, Any]], seconds: float, steps: int, finished: bool) -> RunResult:
@@ -323,6 +352,7 @@ def run_training(
             sums: dict[str, float] = {}
             for step_in_epoch in range(skip, steps_per_epoch):
                 outputs = step_function(iterator)
+                fault_point("step")
                 values = {name: float(value) for name, value in outputs.items()}
                 bad = {name: value for name, value in values.items() if not math.isfinite(value)}
                 if bad:
@@ -371,6 +401,7 @@ def run_training(
                         keeper.best_epoch.assign(epoch + 1)
                         if on_improvement is not None:
                             on_improvement(context(), metrics)
+                    fault_point("validation")
                     summary = (", ".join(f"{k} {v:.4g}" for k, v in metrics.items())
                                + f" (best {key} {float(keeper.best_metric.numpy()):.4g} at epoch "
                                f"{int(keeper.best_epoch.numpy())})")

@@ -414,6 +414,9 @@ def _pretraining_data(condition: Condition, config: StudyConfig, out: Path, log)
 def run_study(config: StudyConfig, stream: IO[str] | None = None) -> StudyResult:
     """Run (or resume) the study and write its tables; see the module docstring.
 
+    The study folder is locked for the whole call (``folder_lock.FolderLock``): a second process refuses with
+    a message naming the holder, and the lock of a killed process is taken over.
+
     Args:
         config: A validated :class:`StudyConfig`.
         stream: Where progress and messages go (default stdout; progress bars on stderr).
@@ -426,6 +429,16 @@ def run_study(config: StudyConfig, stream: IO[str] | None = None) -> StudyResult
             pre-training images of another size, or an output folder holding another study.
         FileNotFoundError: a missing data folder, generator or pre-training folder.
     """
+    from specklegan_tf.training.folder_lock import FolderLock
+
+    with FolderLock(Path(config.out), "study folder") as lock:
+        if lock.stale_message():
+            print(lock.stale_message(), file=stream or sys.stdout, flush=True)
+        return _run_study_locked(config, stream)
+
+
+def _run_study_locked(config: StudyConfig, stream: IO[str] | None) -> StudyResult:
+    """:func:`run_study` while the study folder is locked."""
     from specklegan_tf.data import load_dataset
     from specklegan_tf.training.runtime import set_up_runtime
 

@@ -42,6 +42,7 @@ from specklegan_tf import CLASS_NAMES, INTIMA_MEDIA, LUMEN
 from specklegan_tf.training.checkpoints import read_counters
 from specklegan_tf.training.config import TrainerConfig, _help, _require, read_saved_config, save_config
 from specklegan_tf.training.progress import format_duration
+from specklegan_tf.training.run_folder import open_run_folder, refuse_fresh_start_over_outputs, same_setting
 from specklegan_tf.training.runner import RunResult, TrainingContext, epoch_seed, run_training
 from specklegan_tf.training.runtime import set_up_runtime
 from specklegan_tf.training.strategy import is_chief, make_strategy
@@ -51,6 +52,8 @@ RESUME_KEYS = ("data", "data_seed", "n_train", "image_size", "base_filters", "ba
 PROGRESS_KEYS = ("loss", "dice_loss", "accuracy")
 EXPORT_RECORD = "export.json"
 PRETRAINED_WEIGHTS = "pretrained.weights.h5"
+# Files only a trained run writes: with one of them and no checkpoint, a start from step 0 is refused.
+RUN_OUTPUTS = ("segmenter_final.keras", EXPORT_RECORD)
 EVALUATED_CLASSES = {"intima_media": INTIMA_MEDIA, "lumen": LUMEN}  # the paper's Table 2 columns
 
 
@@ -425,7 +428,7 @@ def train_phase(
         strategy=strategy, checkpoint_every_steps=config.checkpoint_every_steps,
         keep_checkpoints=config.keep_checkpoints, validate=validation, val_every=config.val_every,
         monitor="dice_mean" if validation is not None else None, mode="max", jit_compile=config.jit,
-        log_every_steps=config.log_every_steps, progress_keys=PROGRESS_KEYS, stream=stream)
+        log_every_steps=config.log_every_steps, progress_keys=PROGRESS_KEYS, stream=stream, run_outputs=RUN_OUTPUTS)
 
 
 def pretrain(config: SegmentationConfig, images: np.ndarray, masks: np.ndarray, run_dir: str | os.PathLike,
@@ -506,7 +509,7 @@ def check_resumable(config: SegmentationConfig, run_dir: Path) -> None:
         return
     saved = read_saved_config(SegmentationConfig, saved_path)
     differences = [f"--{key.replace('_', '-')} {getattr(config, key)!r} (the run has {getattr(saved, key)!r})"
-                   for key in RESUME_KEYS if getattr(config, key) != getattr(saved, key)]
+                   for key in RESUME_KEYS if not same_setting(key, getattr(config, key), getattr(saved, key))]
     if differences:
         raise ValueError(f"{run_dir} holds a run with other options; resuming would not fit its checkpoints: "
                          f"{'; '.join(differences)}. Use the run's options or another --out.")
@@ -536,9 +539,26 @@ def fit_segmentation(config: SegmentationConfig, stream: IO[str] | None = None) 
         if chief:
             print(message, file=stream or sys.stdout, flush=True)
 
+    export_note = (f"Exports are never overwritten: the previous ones in {Path(config.export_dir) / config.name} "
+                   f"stay and this run adds a new version and replaces "
+                   f"{Path(config.export_dir) / (config.name + '.keras')}.")
+    lock = open_run_folder(run_dir, chief=chief, restart=config.restart, log=log, export_note=export_note)
+    try:
+        return _fit_locked(config, run_dir, strategy, chief, log, stream, started)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _fit_locked(config: SegmentationConfig, run_dir: Path, strategy, chief: bool, log, stream,
+                started: float) -> SegmentationRunSummary:
+    """:func:`fit_segmentation` once the run folder is locked."""
     record_path = run_dir / EXPORT_RECORD
     if record_path.exists():
-        counters = read_counters(run_dir / "checkpoints")
+        problems: list[str] = []
+        counters = read_counters(run_dir / "checkpoints", problems)
+        for line in problems:
+            log(line)
         if counters is not None and counters["epoch"] >= config.epochs:
             record = json.loads(record_path.read_text())
             log(f"This run has already finished: {counters['epoch']} of {config.epochs} epochs are done and the "
@@ -550,6 +570,7 @@ def fit_segmentation(config: SegmentationConfig, stream: IO[str] | None = None) 
                 validation=record.get("validation", {}), export_path=Path(record["savedmodel"]),
                 keras_path=Path(record["keras"]), seconds=0.0)
     check_resumable(config, run_dir)
+    refuse_fresh_start_over_outputs(run_dir, RUN_OUTPUTS)
     policy = set_up_runtime(config.seed, config.deterministic, config.mixed_precision)
     if chief:
         save_config(config, run_dir / "config.yaml")

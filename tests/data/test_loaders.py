@@ -300,3 +300,49 @@ def test_writer_refuses_masks_without_contours(tmp_path, phantom):
         write_challenge_layout(tmp_path / "w", images, masks, names=["a", "a", "b"])
     with pytest.raises(ValueError, match="shape"):
         write_challenge_layout(tmp_path / "w", images, masks[:, :10])
+
+
+# ------------------------------------------------------------------ degenerate annotations (issue 14, item 10)
+
+
+def test_lumen_contour_identical_to_media_is_refused_or_skipped(challenge):
+    lumen, media = challenge / "LABELS" / "lum_f2.txt", challenge / "LABELS" / "med_f2.txt"
+    shutil.copy(media, lumen)
+    message = _expect(DataFormatError, lumen, lambda: load_ivus_challenge(challenge, image_size=SIZE))
+    assert "no intima/media" in message and "med_f2.txt" in message
+    with pytest.warns(UserWarning, match="skipped 1 sample"):
+        data = load_ivus_challenge(challenge, image_size=SIZE, on_error="skip")
+    assert data.names == ["f1", "f3"] and "no intima/media" in data.skipped[0].reason
+
+
+def test_lumen_contour_of_zero_area_is_refused(challenge):
+    lumen = challenge / "LABELS" / "lum_f1.txt"
+    # A tiny ring inside one pixel, between pixel centres: a valid contour that encloses no pixel.
+    angles = np.linspace(0, 2 * np.pi, 12, endpoint=False)
+    _write_lines(lumen, [f"{32.2 + 0.1 * np.cos(a):.3f}, {32.2 + 0.1 * np.sin(a):.3f}" for a in angles])
+    message = _expect(DataFormatError, lumen, lambda: load_ivus_challenge(challenge, image_size=SIZE))
+    assert "zero area" in message
+
+
+def test_label_map_without_a_class_is_refused(folders):
+    path = folders / "labels" / "s1.png"
+    labels = np.asarray(Image.open(path))
+    Image.fromarray(np.where(labels == LUMEN, BACKGROUND, labels).astype(np.uint8)).save(path)
+    message = _expect(DataFormatError, path, lambda: load_image_folders(folders / "images", folders / "labels",
+                                                                        image_size=SIZE))
+    assert "no lumen" in message
+
+
+def test_non_square_images_are_resized_with_a_warning_naming_the_file(folders):
+    for folder in ("images", "labels"):
+        path = folders / folder / "s0.png"
+        Image.fromarray(np.asarray(Image.open(path))[:, : SIZE - 8]).save(path)
+    with pytest.warns(UserWarning, match=r"1 image\(s\) are not square \(first: .*s0.png, 56x64\)"):
+        data = load_image_folders(folders / "images", folders / "labels", image_size=SIZE)
+    assert data.images.shape == (3, SIZE, SIZE)
+
+
+def test_n_train_larger_than_the_data_set_says_so(folders):
+    with pytest.warns(UserWarning, match=r"--n-train 10 is larger than the data set .* \(3 samples\); using all 3"):
+        data = load_dataset(str(folders), image_size=SIZE, n=10)
+    assert len(data) == 3

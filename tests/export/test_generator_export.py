@@ -72,12 +72,20 @@ def test_fresh_process_without_specklegan_tf(exported, tmp_path):
                 "label": (np.full((1, {SIZE}, {SIZE}), 3), [1]),
                 "negative": (np.full((1, {SIZE}, {SIZE}), -1), [1]),
                 "size": (np.zeros((1, 16, 16)), [1]),
-                "seeds": (np.zeros((2, {SIZE}, {SIZE})), [1])}}.items():
+                "seeds": (np.zeros((2, {SIZE}, {SIZE})), [1]),
+                "rank2": (np.zeros(({SIZE}, {SIZE})), [1]),
+                "rank4": (np.zeros((1, {SIZE}, {SIZE}, 3)), [1]),
+                "scalar_seed": (np.zeros((1, {SIZE}, {SIZE})), 1)}}.items():
             try:
                 serve(mask=tf.constant(m, tf.int32), seed=tf.constant(s, tf.int64))
                 errors[key] = None
             except tf.errors.InvalidArgumentError as error:
                 errors[key] = error.message
+        try:  # a mask of another dtype is refused by the signature itself, naming the expected dtype
+            serve(mask=tf.zeros((1, {SIZE}, {SIZE}), tf.int64), seed=tf.constant([1], tf.int64))
+            errors["dtype"] = None
+        except (TypeError, ValueError, tf.errors.InvalidArgumentError) as error:
+            errors["dtype"] = str(error)
         out = {{
             "imported": sorted(m for m in sys.modules if m.startswith("specklegan")),
             "dtypes": [a["image"].dtype.name, a["image_float"].dtype.name],
@@ -107,6 +115,11 @@ def test_fresh_process_without_specklegan_tf(exported, tmp_path):
     assert "mask labels must be in {0, ..., 2}" in out["errors"]["negative"]
     assert f"mask must have shape (N, {SIZE}, {SIZE})" in out["errors"]["size"]
     assert "seed must have one entry per mask" in out["errors"]["seeds"]
+    # Issue 14, item 7: ranks are checked by the signature and the message says what it expects.
+    for key in ("rank2", "rank4"):
+        assert f"mask must be int32 labels of shape (N, {SIZE}, {SIZE})" in out["errors"][key], out["errors"][key]
+    assert "seed must be int64 of shape (N,)" in out["errors"]["scalar_seed"], out["errors"]["scalar_seed"]
+    assert out["errors"]["dtype"] is not None and "int32" in out["errors"]["dtype"], out["errors"]["dtype"]
 
 
 def test_saved_model_cli_lists_the_signature(exported):

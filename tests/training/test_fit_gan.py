@@ -15,6 +15,7 @@ graph tracing once. They run side by side and are shared by the tests of this mo
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -116,8 +117,21 @@ def runs(tmp_path_factory):
 
     rerun = subprocess.run([sys.executable, str(SCRIPT), *map(str, command_a)], capture_output=True, text=True,
                            env=env, cwd=ROOT, timeout=TIMEOUT)
+    # Damaged copies of the finished run (issue 14): cheap, they stop before building any model.
+    damaged = {}
+    for case in ("no_best", "no_state"):
+        shutil.copytree(root / "A", root / case)
+        damaged[case] = root / case
+    (root / "no_best" / "generator_best.keras").unlink()
+    (root / "no_state" / "checkpoints" / "checkpoint").unlink()
+    before = {case: sorted(p.name for p in folder.rglob("*")) for case, folder in damaged.items()}
+    damaged_runs = {case: subprocess.run([sys.executable, str(SCRIPT), *map(str, common + ["--out", folder])],
+                                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=TIMEOUT)
+                    for case, folder in damaged.items()}
+    after = {case: sorted(p.name for p in folder.rglob("*")) for case, folder in damaged.items()}
     return {"root": root, "out_a": out_a, "killed_after": killed_after, "returncode_b": process_b.returncode,
-            "at_kill": at_kill, "out_b2": out_b2, "out_workers": out_workers, "rerun": rerun}
+            "at_kill": at_kill, "out_b2": out_b2, "out_workers": out_workers, "rerun": rerun,
+            "damaged": damaged_runs, "unchanged": before == after}
 
 
 def test_demo_end_to_end_writes_checkpoints_logs_grid_and_export(runs):
@@ -183,3 +197,14 @@ def test_finished_run_rerun_does_nothing_and_says_so(runs):
     assert "already finished" in rerun.stdout
     assert os.listdir(runs["root"] / "savedmodels" / "specklegan-demo") == ["1"]
     assert "Training" not in rerun.stdout
+
+
+def test_finished_run_with_deleted_best_generator_or_state_file_says_so_and_changes_nothing(runs):
+    no_best, no_state = runs["damaged"]["no_best"], runs["damaged"]["no_state"]
+    for process in (no_best, no_state):
+        assert process.returncode == 0 and "Traceback" not in process.stderr, process.stderr[-2000:]
+        assert "already finished" in process.stdout
+    assert "no_best/generator_best.keras (the best generator, epoch 1) is missing" in no_best.stdout
+    assert "no_state/checkpoints/checkpoint is missing; found the checkpoints by their files" in no_state.stdout
+    assert runs["unchanged"]
+    assert os.listdir(runs["root"] / "savedmodels" / "specklegan-demo") == ["1"]

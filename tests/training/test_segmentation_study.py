@@ -134,5 +134,6 @@ def test_bad_input_errors(tmp_path, generated_folder):
             mask = np.where(mask == 1, 2, mask).astype(np.uint8)  # frame 3 loses its intima/media
         write_gray_png(bad / "images" / f"f{i:02d}.png", image)
         write_gray_png(bad / "labels" / f"f{i:02d}.png", mask)
-    with pytest.raises(ValueError, match=r"f03 \(no intima_media\)"):
+    # The loader refuses it, naming the label file (issue 14, item 10), before the study's own mask check.
+    with pytest.raises(ValueError, match=r"labels/f03.png: the label map has no intima_media pixel"):
         run_study(_tiny(tmp_path / "masks", generated_folder, data=str(bad)), stream=io.StringIO())

@@ -54,7 +54,8 @@ from specklegan_tf.training.summaries import image_grid, labels_to_gray, save_pn
 
 # Options that fix the models, the data or the data order: a resumed run must use the same values.
 RESUME_KEYS = ("data", "n_train", "data_seed", "model", "image_size", "width", "latent_dim", "polar", "batch_size", "seed",
-               "window_shape", "speckle_init", "speckle_compression", "shared_phases", "diff_augment")
+               "window_shape", "speckle_init", "speckle_compression", "shared_phases", "diff_augment",
+               "speckle_skip", "last_channels")
 PROGRESS_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 FINISHED_RECORD = "finished.json"
 
@@ -299,7 +300,8 @@ def train_gan(config: GANConfig, stream: IO[str] | None = None) -> GANRunSummary
                                     seed=config.seed, window_shape=config.window_shape,
                                     initial_window_sizes=initial_windows,
                                     speckle_compression=config.speckle_compression,
-                                    shared_phases=config.shared_phases)
+                                    shared_phases=config.shared_phases, speckle_skip=config.speckle_skip,
+                                    last_channels=config.last_channels)
         discriminator = build_discriminator(config.image_size, width=config.width)
         policies = config.diff_augment_policies
         augment = DiffAugment(policies, seed=config.seed + 1, name="diff_augment") if policies else None

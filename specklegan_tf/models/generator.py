@@ -48,6 +48,7 @@ def build_generator(
     speckle_compression: str = "none",
     shared_phases: bool = False,
     speckle_skip: bool = False,
+    window_profile: str = "rect",
     last_channels: int | None = None,
 ) -> keras.Model:
     """Builds the mask-conditioned generator of SpeckleGAN, or with ``speckle=False`` the paper's baseline.
@@ -95,6 +96,7 @@ def build_generator(
         speckle_compression: the speckle layer's ``compression``: ``"none"`` (the paper) or ``"log"`` (B-mode log
             compression of the speckle envelope).
         shared_phases: the speckle layer's ``shared_phases``: one phase field per image for all its maps.
+        window_profile: the speckle layer's ``window_profile``: ``"rect"`` (the paper) or ``"gaussian"``.
         speckle_skip: feed the last block the penultimate maps beside the speckled ones (a concatenation), so that
             the generator can draw speckle-free structure (lumen, shadows, bright rims) without first undoing the
             speckle; the baseline's identity already passes those maps, so this only changes SpeckleGAN.
@@ -144,7 +146,7 @@ def build_generator(
             "window_init": (28.0 * image_size / 256.0, 48.0 * image_size / 256.0)}
         speckle_layer = SpeckleLayer(num_sizes=speckle_sizes, polar=polar, attention=True, seed=seed, name="speckle",
                                      window_shape=window_shape, compression=speckle_compression,
-                                     shared_phases=shared_phases,
+                                     shared_phases=shared_phases, window_profile=window_profile,
                                      **window_options)
         speckled = speckle_layer(x, phase_seeds=phase_seeds)
         x = keras.layers.Concatenate(name="speckle_skip")([x, speckled]) if speckle_skip else speckled

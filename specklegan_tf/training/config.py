@@ -159,6 +159,9 @@ class GANConfig(TrainerConfig):
         "speckle layer output: the envelope (the paper) or its log compression (B-mode)", choices=("none", "log")))
     shared_phases: bool = field(default=False, metadata=_help(
         "one speckle phase field per image for all the speckle layer's maps (default: one per map)"))
+    window_profile: str = field(default="rect", metadata=_help(
+        "profile of the speckle windows: the paper's rect or a Gaussian aperture of the same width",
+        choices=("rect", "gaussian")))
     speckle_skip: bool = field(default=False, metadata=_help(
         "give the last block the penultimate maps beside the speckled ones (SpeckleGAN only)"))
     last_channels: int | None = field(default=None, metadata=_help(

@@ -111,9 +111,9 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
         if start is None:
             continue
         config = _read_config(runs_dir / name)
-        key = (int(config["image_size"]), bool(config.get("polar", True)))
+        key = (int(config["image_size"]), bool(config.get("polar", True)), config.get("window_profile", "rect"))
         if key not in curves:
-            curves[key] = measure_grain_curve(*key)
+            curves[key] = measure_grain_curve(key[0], key[1], window_profile=key[2])
         init_path = runs_dir / name / "speckle_init.json"
         data = json.loads(init_path.read_text())["data_grain_px"] if init_path.exists() else None
         data_text = "n/a (paper init)" if data is None else f"{data['axial']:.2f} / {data['lateral']:.2f}"

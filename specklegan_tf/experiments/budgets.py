@@ -80,8 +80,8 @@ class Budget:
         segmentation: Size of the segmentation study.
         reductions: What this budget reduces relative to the paper, in words (copied into the report).
         speckle_options: ``fit_gan.py`` options of the speckle layer (``window_shape``, ``speckle_init``,
-            ``speckle_compression``, ``shared_phases``) for the SpeckleGAN runs only: the baseline has no speckle
-            layer.
+            ``speckle_compression``, ``shared_phases``, ``window_profile``, ``speckle_skip``) for the SpeckleGAN
+            runs only: the baseline has no speckle layer (and already passes the penultimate maps on).
         diff_augment: DiffAugment policies for *both* models (``"none"`` or e.g. ``"color,translation,cutout"``).
     """
 
@@ -123,7 +123,8 @@ class Budget:
             raise ValueError(f"Budget.decay_at must be two increasing positive fractions, got {self.decay_at!r}")
         if self.val_images < 2:
             raise ValueError(f"Budget.val_images must be at least 2, got {self.val_images}")
-        allowed = {"window_shape", "speckle_init", "speckle_compression", "shared_phases"}
+        allowed = {"window_shape", "speckle_init", "speckle_compression", "shared_phases", "window_profile",
+                   "speckle_skip"}
         unknown = sorted({key for key, _ in self.speckle_options} - allowed)
         if unknown:
             raise ValueError(f"Budget.speckle_options may only set {sorted(allowed)}, got {unknown}")
@@ -206,7 +207,8 @@ BUDGETS: dict[str, Budget] = {
     # The decisive CPU budget of issue 12: 128 px (speckle resolved), n = 50 and 435, two seeds, equal updates.
     # Sized from measurement: a SpeckleGAN step at 128 px, width 0.25, batch 8 took 0.77 s with oneDNN on
     # (docs/platform.md), so a 1,200-update run is about 16 min of steps plus validation; 8 runs about 2.5-3 h.
-    # The speckle options are the best of the 64 px ablations (docs/results/ablation64/report.md); DiffAugment
+    # The speckle options are the best of the 64 px ablations (docs/results/ablation64/report.md and
+    # docs/results/ablation64-round2/report.md: the skip beside the speckle layer); DiffAugment
     # is off because it made both models worse at this number of updates there.
     "cpu128": Budget(
         name="cpu128", image_size=128, width=0.25, latent_dim=64, seeds=(0, 1), n_train=(50, 435),
@@ -218,7 +220,7 @@ BUDGETS: dict[str, Budget] = {
         reductions=("128x128 images, width 0.25, latent length 64, 1200 generator updates per run, two seeds, "
                     "texture FD instead of FID, small segmentation study",),
         speckle_options=(("speckle_init", "data"), ("window_shape", "rectangular"),
-                         ("speckle_compression", "log"), ("shared_phases", True)),
+                         ("speckle_compression", "log"), ("shared_phases", True), ("speckle_skip", True)),
     ),
     # The paper's configuration, for a GPU machine: 256x256, full width, 600 epochs of the 435-image set.
     "paper": Budget(

@@ -32,9 +32,11 @@ from specklegan_tf.layers.speckle_kernel import (
     speckle_magnitudes,
 )
 
-__all__ = ["SpeckleLayer", "WindowSizeRange", "soft_window_1d", "EDGE_SOFTNESS", "WINDOW_SHAPES", "scaled_windows", "COMPRESSIONS"]
+__all__ = ["SpeckleLayer", "WindowSizeRange", "soft_window_1d", "gaussian_window_1d", "EDGE_SOFTNESS", "WINDOW_SHAPES",
+           "WINDOW_PROFILES", "scaled_windows", "COMPRESSIONS"]
 
 WINDOW_SHAPES = ("square", "rectangular")
+WINDOW_PROFILES = ("rect", "gaussian")
 COMPRESSIONS = ("none", "log")
 
 # Floor of the log compression, relative to amplitudes of order 1: keeps log finite in the speckle's dark spots
@@ -64,21 +66,45 @@ def soft_window_1d(edge_length, size: int):
     return ops.sigmoid((half - ops.convert_to_tensor(freq)[None, :]) / EDGE_SOFTNESS)
 
 
-def scaled_windows(d_rows, d_cols, grid: tuple[int, int]):
+def gaussian_window_1d(edge_length, size: int):
+    """One axis of a Gaussian window of equivalent width ``edge_length`` bins, in FFT order.
+
+    ``w(f) = exp(-f^2 / (2 sigma^2))`` with ``sigma = edge_length / sqrt(2 pi)``, so that ``sum(w)`` is about
+    ``edge_length``, as for the rect of the same edge length. Why a Gaussian: a transducer's pulse and beam are
+    close to Gaussian, so a real scanner's speckle spectrum falls off smoothly; the rect's hard cut-off leaves a
+    plateau and no energy beyond the window, a texture a discriminator tells apart.
+
+    Args:
+        edge_length: tensor ``(K,)``, equivalent widths in bins of this axis.
+        size: number of bins of the axis.
+
+    Returns:
+        float32 tensor ``(K, size)``.
+    """
+    freq = np.abs(np.fft.fftfreq(size) * size).astype(np.float32)
+    sigma = ops.expand_dims(ops.cast(edge_length, "float32") / math.sqrt(2.0 * math.pi), -1)
+    return ops.exp(-0.5 * ops.square(ops.convert_to_tensor(freq)[None, :] / sigma))
+
+
+def scaled_windows(d_rows, d_cols, grid: tuple[int, int], profile: str = "rect"):
     """The soft windows of edge lengths ``(d_rows, d_cols)`` on a ``grid``, scaled to keep the mean power.
 
     Args:
         d_rows, d_cols: float32 ``(K,)``, edge lengths in bins of the grid's shorter axis ``S`` along its rows and
             its columns axis; each is stretched by ``axis length / S`` on its own axis.
         grid: ``(rows, cols)`` of the speckle grid.
+        profile: ``"rect"`` (:func:`soft_window_1d`, the paper) or ``"gaussian"`` (:func:`gaussian_window_1d`).
 
     Returns:
-        float32 ``(K, rows, cols)`` in FFT order: ``s_k * rect_{d_k}`` with ``s_k = sqrt(rows * cols / sum(w^2))``.
+        float32 ``(K, rows, cols)`` in FFT order: ``s_k * w_{d_k}`` with ``s_k = sqrt(rows * cols / sum(w^2))``.
     """
+    if profile not in WINDOW_PROFILES:
+        raise ValueError(f"`profile` must be one of {WINDOW_PROFILES}; received {profile!r}.")
+    window_1d = soft_window_1d if profile == "rect" else gaussian_window_1d
     rows, cols = grid
     short_side = float(min(grid))
-    w_rows = soft_window_1d(d_rows * (rows / short_side), rows)  # (K, rows)
-    w_cols = soft_window_1d(d_cols * (cols / short_side), cols)  # (K, cols)
+    w_rows = window_1d(d_rows * (rows / short_side), rows)  # (K, rows)
+    w_cols = window_1d(d_cols * (cols / short_side), cols)  # (K, cols)
     # sum over the 2-D window of w^2 factorises into the product of the 1-D sums.
     energy = ops.sum(w_rows**2, axis=1) * ops.sum(w_cols**2, axis=1)
     scale = ops.sqrt(float(rows * cols) / energy)
@@ -157,6 +183,9 @@ class SpeckleLayer(keras.layers.Layer):
         window_shape: ``"square"`` (the paper: one edge length per window) or ``"rectangular"`` (independent
             edge lengths along the two axes of the speckle grid: rows and columns, i.e. radius (axial) and angle
             (lateral) in polar mode).
+        window_profile: ``"rect"`` (the paper's ``rect_d``, with soft edges) or ``"gaussian"``: a Gaussian
+            aperture of the same equivalent width ``d`` (``gaussian_window_1d``), the spectrum of a Gaussian pulse
+            and beam.
         initial_window_sizes: optional explicit initial edge lengths in bins of a ``reference_size`` image,
             instead of ``window_init``: ``K`` numbers, or ``K`` pairs ``(rows_axis, columns_axis)`` (rectangular
             windows; a square layer takes their geometric mean). :func:`specklegan_tf.layers.window_sizes_for_grain`
@@ -230,9 +259,14 @@ class SpeckleLayer(keras.layers.Layer):
         initial_window_sizes: Sequence | None = None,
         compression: str = "none",
         shared_phases: bool = False,
+        window_profile: str = "rect",
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
+        if window_profile not in WINDOW_PROFILES:
+            raise ValueError(
+                f"`window_profile` must be one of {WINDOW_PROFILES}; received window_profile={window_profile!r}.")
+        self.window_profile = window_profile
         self.shared_phases = bool(shared_phases)
         if compression not in COMPRESSIONS:
             raise ValueError(f"`compression` must be one of {COMPRESSIONS}; received compression={compression!r}.")
@@ -382,7 +416,7 @@ class SpeckleLayer(keras.layers.Layer):
     def windows(self):
         """The scaled soft windows ``s_k * rect_{d_k}``, float32 ``(num_sizes, grid_H, grid_W)`` in FFT order."""
         d_rows, d_cols = self._edge_lengths()
-        return scaled_windows(d_rows, d_cols, self._grid)
+        return scaled_windows(d_rows, d_cols, self._grid, self.window_profile)
 
     def _draw_phases(self, batch, channels: int, phases, phase_seeds):
         rows, cols = self._grid
@@ -450,6 +484,7 @@ class SpeckleLayer(keras.layers.Layer):
             "window_parametrization": "log",
             "compression": self.compression,
             "shared_phases": self.shared_phases,
+            "window_profile": self.window_profile,
         }
 
     @classmethod

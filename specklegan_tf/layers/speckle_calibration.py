@@ -45,6 +45,7 @@ class GrainCurve:
     windows: np.ndarray
     axial_px: np.ndarray
     lateral_px: np.ndarray
+    window_profile: str = "rect"
 
     def grain_for(self, window: float, axis: str) -> float:
         """The grain (px) along ``axis`` ("axial" or "lateral") of an edge length ``window`` (bins), log-log
@@ -66,7 +67,7 @@ class GrainCurve:
 
 
 def measure_grain_curve(image_size: int, polar: bool = True, num_windows: int = 14, batch: int = 8,
-                        seed: int = 0) -> GrainCurve:
+                        seed: int = 0, window_profile: str = "rect") -> GrainCurve:
     """Applies the speckle layer to a constant image with ``num_windows`` square windows from 1.5 bins to half
     the grid and measures the grain of each output (``speckle_statistics`` over the whole field of view).
 
@@ -76,6 +77,7 @@ def measure_grain_curve(image_size: int, polar: bool = True, num_windows: int = 
         num_windows: rungs of the ladder, log-spaced.
         batch: images per rung (more: a less noisy curve).
         seed: seed of the phases.
+        window_profile: the layer's ``window_profile`` (``"rect"`` or ``"gaussian"``).
     """
     import keras
 
@@ -86,7 +88,7 @@ def measure_grain_curve(image_size: int, polar: bool = True, num_windows: int = 
     windows = np.geomspace(1.5, image_size / 2.0, num_windows)
     layer = SpeckleLayer(num_sizes=num_windows, polar=polar, attention=False, seed=seed, compiled=False,
                          reference_size=image_size, window_init=(1.0, float(image_size)),
-                         initial_window_sizes=list(windows))
+                         initial_window_sizes=list(windows), window_profile=window_profile)
     speckle = keras.ops.convert_to_numpy(layer(np.ones((batch, image_size, image_size, 1), "float32")))
     masks = np.full((batch, image_size, image_size), CLASS_NAMES.index("background"), np.uint8)
     axial, lateral = [], []
@@ -96,7 +98,7 @@ def measure_grain_curve(image_size: int, polar: bool = True, num_windows: int = 
         axial.append(stats["axial_grain_px"])
         lateral.append(stats["lateral_grain_px"])
     measured = np.asarray(layer.window_sizes, np.float64)
-    return GrainCurve(image_size, polar, measured, np.asarray(axial), np.asarray(lateral))
+    return GrainCurve(image_size, polar, measured, np.asarray(axial), np.asarray(lateral), window_profile)
 
 
 def tissue_grain(stats: dict) -> tuple[float, float]:
@@ -117,7 +119,7 @@ def tissue_grain(stats: dict) -> tuple[float, float]:
 def window_sizes_for_grain(axial_px: float, lateral_px: float, image_size: int, polar: bool = True,
                            window_shape: str = "square", num_sizes: int = 4,
                            spread: tuple[float, float] = PAPER_WINDOW_SPREAD, curve: GrainCurve | None = None,
-                           seed: int = 0) -> list:
+                           seed: int = 0, window_profile: str = "rect") -> list:
     """Initial window edge lengths (bins of an ``image_size`` image) whose speckle has the given grain.
 
     The centre window matches the grain; the ``num_sizes`` windows are spread around it by the factors ``spread``
@@ -134,13 +136,14 @@ def window_sizes_for_grain(axial_px: float, lateral_px: float, image_size: int, 
         spread: lowest and highest window relative to the centre one.
         curve: a measured :class:`GrainCurve` to reuse (else measured here, a few seconds).
         seed: seed of the calibration's phases.
+        window_profile: the layer's ``window_profile``; the curve is measured with it.
     """
     for name, value in (("axial_px", axial_px), ("lateral_px", lateral_px)):
         if not (math.isfinite(value) and value > 0):
             raise ValueError(f"`{name}` must be a positive grain size in pixels; received {value!r}")
     if window_shape not in ("square", "rectangular"):
         raise ValueError(f"`window_shape` must be 'square' or 'rectangular'; received {window_shape!r}")
-    curve = curve or measure_grain_curve(image_size, polar, seed=seed)
+    curve = curve or measure_grain_curve(image_size, polar, seed=seed, window_profile=window_profile)
     # In polar mode the grid's rows are radii (axial) and its columns angles (lateral); in Cartesian mode the
     # autocorrelation about the centre mixes both axes, so rows take axial and columns lateral as the best proxy.
     rows_axis, cols_axis = curve.window_for(axial_px, "axial"), curve.window_for(lateral_px, "lateral")

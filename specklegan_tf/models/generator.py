@@ -47,6 +47,9 @@ def build_generator(
     initial_window_sizes=None,
     speckle_compression: str = "none",
     shared_phases: bool = False,
+    speckle_skip: bool = False,
+    window_profile: str = "rect",
+    last_channels: int | None = None,
 ) -> keras.Model:
     """Builds the mask-conditioned generator of SpeckleGAN, or with ``speckle=False`` the paper's baseline.
 
@@ -93,6 +96,11 @@ def build_generator(
         speckle_compression: the speckle layer's ``compression``: ``"none"`` (the paper) or ``"log"`` (B-mode log
             compression of the speckle envelope).
         shared_phases: the speckle layer's ``shared_phases``: one phase field per image for all its maps.
+        window_profile: the speckle layer's ``window_profile``: ``"rect"`` (the paper) or ``"gaussian"``.
+        speckle_skip: feed the last block the penultimate maps beside the speckled ones (a concatenation), so that
+            the generator can draw speckle-free structure (lumen, shadows, bright rims) without first undoing the
+            speckle; the baseline's identity already passes those maps, so this only changes SpeckleGAN.
+        last_channels: channels of the last block (default ``16 * width``, at least 1): the same for both models.
 
     Inputs: ``mask`` one-hot float ``(N, image_size, image_size, num_classes)`` and ``z`` float ``(N, latent_dim)``,
     in that order. Output: float ``(N, image_size, image_size, 1)`` in ``[-1, 1]``.
@@ -138,12 +146,16 @@ def build_generator(
             "window_init": (28.0 * image_size / 256.0, 48.0 * image_size / 256.0)}
         speckle_layer = SpeckleLayer(num_sizes=speckle_sizes, polar=polar, attention=True, seed=seed, name="speckle",
                                      window_shape=window_shape, compression=speckle_compression,
-                                     shared_phases=shared_phases,
+                                     shared_phases=shared_phases, window_profile=window_profile,
                                      **window_options)
-        x = speckle_layer(x, phase_seeds=phase_seeds)
+        speckled = speckle_layer(x, phase_seeds=phase_seeds)
+        x = keras.layers.Concatenate(name="speckle_skip")([x, speckled]) if speckle_skip else speckled
     else:
         x = keras.layers.Identity(name="speckle")(x)
-    x = SPADEResidualBlock(scaled(_LAST_CHANNELS, width), hidden_channels=hidden, name="last_block")([x, mask])
+    if last_channels is None:
+        last_channels = scaled(_LAST_CHANNELS, width)
+    _check_positive(last_channels, "last_channels")
+    x = SPADEResidualBlock(last_channels, hidden_channels=hidden, name="last_block")([x, mask])
     x = keras.layers.LeakyReLU(0.2, name="output_activation")(x)
     to_image = keras.layers.Conv2D(1, 3, padding="same", name="to_image_conv")
     x = keras.layers.SpectralNormalization(to_image, name="to_image")(x)

@@ -169,6 +169,13 @@ class GANConfig(TrainerConfig):
         "speckle layer output: the envelope (the paper) or its log compression (B-mode)", choices=("none", "log")))
     shared_phases: bool = field(default=False, metadata=_help(
         "one speckle phase field per image for all the speckle layer's maps (default: one per map)"))
+    window_profile: str = field(default="rect", metadata=_help(
+        "profile of the speckle windows: the paper's rect or a Gaussian aperture of the same width",
+        choices=("rect", "gaussian")))
+    speckle_skip: bool = field(default=False, metadata=_help(
+        "give the last block the penultimate maps beside the speckled ones (SpeckleGAN only)"))
+    last_channels: int | None = field(default=None, metadata=_help(
+        "channels of the generator's last block, for both models (default 16 x width)"))
     diff_augment: str = field(default="none", metadata=_help(
         "DiffAugment policies for the discriminator's inputs, comma-separated from color,translation,cutout, "
         "or 'none'"))
@@ -192,6 +199,8 @@ class GANConfig(TrainerConfig):
                  "must be a power of two between 32 and 512", size)
         _require(self.width > 0 and math.isfinite(self.width), "width", "must be a positive number", self.width)
         _require(self.latent_dim >= 1, "latent_dim", "must be at least 1", self.latent_dim)
+        _require(self.last_channels is None or self.last_channels >= 1, "last_channels", "must be at least 1",
+                 self.last_channels)
         policies = self.diff_augment_policies
         _require(all(p in ("color", "translation", "cutout") for p in policies) and len(set(policies)) == len(policies),
                  "diff_augment", "must be 'none' or distinct names from color,translation,cutout", self.diff_augment)

@@ -56,7 +56,8 @@ from specklegan_tf.training.summaries import image_grid, labels_to_gray, save_pn
 
 # Options that fix the models, the data or the data order: a resumed run must use the same values.
 RESUME_KEYS = ("data", "n_train", "data_seed", "model", "image_size", "width", "latent_dim", "polar", "batch_size", "seed",
-               "window_shape", "speckle_init", "speckle_compression", "shared_phases", "diff_augment")
+               "window_shape", "speckle_init", "speckle_compression", "shared_phases", "diff_augment",
+               "speckle_skip", "last_channels", "window_profile")
 PROGRESS_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 FINISHED_RECORD = "finished.json"
 BEST_GENERATOR = "generator_best.keras"
@@ -109,9 +110,10 @@ def data_matched_windows(images: np.ndarray, masks: np.ndarray, config: GANConfi
     from specklegan_tf.metrics import speckle_statistics
 
     axial, lateral = tissue_grain(speckle_statistics(np.asarray(images), np.asarray(masks)))  # uint8 (N, H, W)
-    curve = measure_grain_curve(config.image_size, config.polar, seed=config.seed)
+    curve = measure_grain_curve(config.image_size, config.polar, seed=config.seed,
+                                window_profile=config.window_profile)
     windows = window_sizes_for_grain(axial, lateral, config.image_size, config.polar, config.window_shape,
-                                     curve=curve)
+                                     curve=curve, window_profile=config.window_profile)
     log(f"Speckle init from the data: tissue grain axial {axial:.2f} px, lateral {lateral:.2f} px -> windows "
         f"{np.round(np.asarray(windows), 2).tolist()} bins")
     record = {"data_grain_px": {"axial": axial, "lateral": lateral}, "initial_window_sizes": windows,
@@ -341,7 +343,9 @@ def _train_locked(config: GANConfig, run_dir: Path, strategy, chief: bool, log, 
                                     seed=config.seed, window_shape=config.window_shape,
                                     initial_window_sizes=initial_windows,
                                     speckle_compression=config.speckle_compression,
-                                    shared_phases=config.shared_phases)
+                                    shared_phases=config.shared_phases, speckle_skip=config.speckle_skip,
+                                    window_profile=config.window_profile,
+                                    last_channels=config.last_channels)
         discriminator = build_discriminator(config.image_size, width=config.width)
         policies = config.diff_augment_policies
         augment = DiffAugment(policies, seed=config.seed + 1, name="diff_augment") if policies else None

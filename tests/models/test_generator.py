@@ -70,6 +70,34 @@ def test_width_scales_channels_but_keeps_speckle_maps():
     assert narrow.count_params() < wide.count_params()
 
 
+def test_speckle_skip_passes_the_penultimate_maps_beside_the_speckled_ones():
+    generator = build_generator(image_size=32, width=0.25, speckle_skip=True, seed=1)
+    skip = generator.get_layer("speckle_skip")
+    assert skip.output.shape == (None, 32, 32, 8 + 32)
+    taps = keras.Model(generator.inputs, [generator.get_layer("penultimate_block").output,
+                                          generator.get_layer("speckle").output, skip.output])
+    inputs = [random_onehot(2, 32), tf.random.stateless_normal((2, 128), [1, 2])]
+    penultimate, speckled, joined = (t.numpy() for t in taps(inputs))
+    np.testing.assert_array_equal(joined[..., :8], penultimate)  # the maps themselves, before any speckle
+    np.testing.assert_array_equal(joined[..., 8:], speckled)
+    # The baseline already passes the penultimate maps on (identity): the option leaves it unchanged.
+    plain = build_generator(image_size=32, width=0.25, speckle=False)
+    with_skip = build_generator(image_size=32, width=0.25, speckle=False, speckle_skip=True)
+    assert [l.name for l in plain.layers] == [l.name for l in with_skip.layers]
+    assert plain.count_params() == with_skip.count_params()
+
+
+@pytest.mark.parametrize("speckle", [True, False])
+def test_last_channels_sets_the_last_block_for_both_models(speckle):
+    default = build_generator(image_size=32, width=0.25, speckle=speckle)
+    assert default.get_layer("last_block").output.shape[-1] == 4  # 16 x width
+    wide = build_generator(image_size=32, width=0.25, speckle=speckle, last_channels=16)
+    assert wide.get_layer("last_block").output.shape[-1] == 16
+    assert wide.get_layer("penultimate_block").output.shape == default.get_layer("penultimate_block").output.shape
+    with pytest.raises(ValueError, match="last_channels"):
+        build_generator(image_size=32, speckle=speckle, last_channels=0)
+
+
 @pytest.mark.parametrize("size", [16, 48, 1024, 64.0, "64", True])
 def test_bad_image_size_is_refused(size):
     with pytest.raises(ValueError, match="image_size"):

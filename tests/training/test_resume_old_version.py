@@ -30,3 +30,17 @@ def test_a_version_0_1_speckle_run_is_refused_with_the_reason(tmp_path):
 def test_a_current_run_and_an_old_baseline_run_resume(tmp_path):
     check_resumable(_run_folder(tmp_path / "new", drop_key=False), tmp_path / "new")
     check_resumable(_run_folder(tmp_path / "old", drop_key=True, model="baseline"), tmp_path / "old")
+
+
+def test_generator_options_are_resume_keys_and_default_for_older_folders(tmp_path):
+    config = _run_folder(tmp_path, drop_key=False)
+    lines = (tmp_path / "config.yaml").read_text().splitlines()
+    # A 0.2.0 folder written before speckle_skip and last_channels existed resumes with their defaults ...
+    (tmp_path / "config.yaml").write_text(
+        "\n".join(l for l in lines if not l.startswith(("speckle_skip", "last_channels"))) + "\n")
+    check_resumable(config, tmp_path)
+    # ... and another value of either is refused, naming the option.
+    for changed, option in ((dict(speckle_skip=True), "--speckle-skip"), (dict(last_channels=16), "--last-channels")):
+        other = GANConfig(out=str(tmp_path), model="speckle", image_size=32, **changed)
+        with pytest.raises(ValueError, match=option):
+            check_resumable(other, tmp_path)

@@ -99,6 +99,10 @@ class TrainerConfig:
             _require(getattr(self, key) >= 0, key, "must not be negative", getattr(self, key))
         _require(self.strategy in STRATEGIES, "strategy", f"must be one of {', '.join(STRATEGIES)}", self.strategy)
         _require(bool(self.name) and os.sep not in self.name, "name", "must be a non-empty folder name", self.name)
+        for key in ("out", "export_dir"):  # refused now, not after the training (issue 14, item 5)
+            value = getattr(self, key)
+            _require(value is None or not Path(value).exists() or Path(value).is_dir(), key,
+                     "is an existing file, not a folder", value)
 
     @property
     def run_dir(self) -> Path:
@@ -315,7 +319,10 @@ def read_config_file(path: str | os.PathLike) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"--config: no such file: {path}")
-    text = path.read_text()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"--config: {path} is not a text file (give a YAML or JSON file)") from None
     try:
         content = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
@@ -348,13 +355,16 @@ def merge_settings(config_cls: type[ConfigT], settings: Mapping[str, Any], sourc
 
 
 def build_parser(config_cls: type[ConfigT], presets: Mapping[str, Mapping[str, Any]] | None = None,
-                 description: str | None = None, prog: str | None = None) -> argparse.ArgumentParser:
+                 description: str | None = None, prog: str | None = None,
+                 epilog: str | None = None) -> argparse.ArgumentParser:
     """An argparse parser with one flag per dataclass field plus ``--config`` and ``--preset``.
 
     Flags default to "not given" (``argparse.SUPPRESS``) so that only what the user typed overrides the
-    preset and the configuration file.
+    preset and the configuration file; their help shows the dataclass default. ``epilog`` (e.g. examples) is
+    shown as written.
     """
-    parser = argparse.ArgumentParser(prog=prog, description=description,
+    parser = argparse.ArgumentParser(prog=prog, description=description, epilog=epilog,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
                                      argument_default=argparse.SUPPRESS)
     parser.add_argument("--config", metavar="FILE", help="YAML or JSON file with the same keys as the flags")
     if presets:
@@ -381,7 +391,8 @@ def build_parser(config_cls: type[ConfigT], presets: Mapping[str, Mapping[str, A
 
 def load_config(config_cls: type[ConfigT], argv: Sequence[str] | None = None,
                 presets: Mapping[str, Mapping[str, Any]] | None = None,
-                description: str | None = None, prog: str | None = None) -> ConfigT:
+                description: str | None = None, prog: str | None = None,
+                epilog: str | None = None) -> ConfigT:
     """Parse command-line arguments into a validated configuration.
 
     Args:
@@ -390,6 +401,7 @@ def load_config(config_cls: type[ConfigT], argv: Sequence[str] | None = None,
         presets: Named partial configurations selectable with ``--preset`` (or a ``preset`` key in the file).
         description: Help text of the command.
         prog: Program name shown in the help.
+        epilog: Text after the options in the help (examples).
 
     Returns:
         The configuration: defaults < preset < ``--config`` file < flags.
@@ -398,7 +410,7 @@ def load_config(config_cls: type[ConfigT], argv: Sequence[str] | None = None,
         ValueError / FileNotFoundError: an unknown option, a bad value or a missing file; the message names the
             option. (argparse itself exits with a usage message for malformed flags.)
     """
-    parser = build_parser(config_cls, presets, description, prog)
+    parser = build_parser(config_cls, presets, description, prog, epilog)
     given = vars(parser.parse_args(argv))
     config_path = given.pop("config", None)
     preset = given.pop("preset", None)

@@ -42,7 +42,8 @@ def run_trainer_cli(prog: str, config_cls: type, presets: Mapping[str, Mapping],
         config = load_config(config_cls, argv, presets=presets, prog=prog, description=description,
                              epilog=epilog + VERBOSE_HELP)
         starting = "" if "tensorflow" in sys.modules else "; starting TensorFlow"
-        print(f"{prog}: {config.epochs} epochs, run folder {config.run_dir}{starting}", flush=True)
+        epochs = f"{config.epochs} epoch{'' if config.epochs == 1 else 's'}"
+        print(f"{prog}: {epochs}, run folder {config.run_dir}{starting}", flush=True)
         start_tensorflow(verbose)
         from specklegan_tf.training.strategy import configure_logical_devices
 

@@ -50,7 +50,7 @@ from specklegan_tf.training.progress import format_duration
 from specklegan_tf.training.runner import TrainingContext, epoch_seed, run_training
 from specklegan_tf.training.runtime import set_up_runtime
 from specklegan_tf.training.strategy import is_chief, make_strategy, worker_identity
-from specklegan_tf.training.summaries import image_grid, labels_to_gray, save_png, to_unit_range
+from specklegan_tf.training.summaries import image_grid, labels_to_gray, save_png, to_unit_range, write_config_text
 
 # Options that fix the models, the data or the data order: a resumed run must use the same values.
 RESUME_KEYS = ("data", "n_train", "data_seed", "model", "image_size", "width", "latent_dim", "polar", "batch_size", "seed",
@@ -269,6 +269,7 @@ def train_gan(config: GANConfig, stream: IO[str] | None = None) -> GANRunSummary
     policy = set_up_runtime(config.seed, config.deterministic, config.mixed_precision)
     if chief:
         save_config(config, run_dir / "config.yaml")
+        write_config_text(run_dir / "logs", run_dir / "config.yaml")  # TensorBoard's text tab shows the run
 
     from specklegan_tf.data import load_dataset, make_dataset
     from specklegan_tf.models import SpeckleGAN, build_discriminator, build_generator, make_gan_optimizers

@@ -18,7 +18,7 @@ Run folder layout (``runs/<name>/`` or ``--out``)::
 
     config.yaml              effective configuration (defaults < preset < --config file < flags)
     checkpoints/             ckpt-<step>.index/.data-*, checkpoint (the state file, rewritten atomically)
-    logs/                    TensorBoard event files: train/*, epoch/*, learning_rate/*, validation/*, samples
+    logs/                    TensorBoard event files: train/*, epoch/*, learning_rate/*, validation/*, samples, config
     samples/epoch_0004.png   sample grid at each validation; samples/final.png from the exported generator
     history.jsonl            one JSON record per epoch (train means, validation values, seconds)
     generator_best.keras     generator with the best validation value so far

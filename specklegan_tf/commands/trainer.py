@@ -7,6 +7,8 @@ last good checkpoint is kept).
 """
 from __future__ import annotations
 
+import json
+import os
 import sys
 from typing import Callable, Mapping
 
@@ -16,6 +18,23 @@ EXIT_BAD_INPUT = 2
 EXIT_NON_FINITE_LOSS = 3
 
 VERBOSE_HELP = "\n--verbose shows TensorFlow's start-up log (hidden by default)."
+
+
+def prints_messages() -> bool:
+    """Whether this process will be the chief (the one that prints), read from ``TF_CONFIG`` alone because
+    TensorFlow has not started yet: the other workers of a multi-worker run print only their weights digest."""
+    try:
+        spec = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    except json.JSONDecodeError:
+        return True  # make_strategy reports the bad TF_CONFIG
+    if not isinstance(spec, dict) or not isinstance(spec.get("task"), dict):
+        return True
+    task = spec["task"]
+    kind = task.get("type")
+    if kind is None:
+        return True
+    has_chief = "chief" in (spec.get("cluster") or {})
+    return kind == "chief" or (kind == "worker" and int(task.get("index", 0)) == 0 and not has_chief)
 
 
 def run_trainer_cli(prog: str, config_cls: type, presets: Mapping[str, Mapping], doc: str,
@@ -43,7 +62,8 @@ def run_trainer_cli(prog: str, config_cls: type, presets: Mapping[str, Mapping],
                              epilog=epilog + VERBOSE_HELP)
         starting = "" if "tensorflow" in sys.modules else "; starting TensorFlow"
         epochs = f"{config.epochs} epoch{'' if config.epochs == 1 else 's'}"
-        print(f"{prog}: {epochs}, run folder {config.run_dir}{starting}", flush=True)
+        if prints_messages():
+            print(f"{prog}: {epochs}, run folder {config.run_dir}{starting}", flush=True)
         start_tensorflow(verbose)
         from specklegan_tf.training.strategy import configure_logical_devices
 

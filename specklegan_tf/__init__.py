@@ -8,6 +8,7 @@ Subpackages follow the paper's method section:
 - ``specklegan_tf.metrics``: FID/KID, texture Fréchet distance, JSD, SSIM, speckle statistics, Dice, MHD.
 - ``specklegan_tf.training``: configuration, distributed runner, checkpoints and resume.
 - ``specklegan_tf.export``: SavedModels for TF Serving and ``.keras`` files.
+- ``specklegan_tf.commands``: the ``specklegan`` command (``python -m specklegan_tf``); ``train/*.py`` wrap it.
 """
 
 __version__ = "0.2.0"

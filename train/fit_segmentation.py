@@ -1,32 +1,15 @@
-"""Train the residual U-Net segmenter, optionally pre-trained on generated images, and export it.
+"""Train the U-Net segmenter; the same as `specklegan fit-segmentation`.
 
-    python train/fit_segmentation.py                          # the paper's setting (256x256, batch 10), phantom
-    python train/fit_segmentation.py --preset demo            # 64x64, 16 base filters, 100 training images
-    python train/fit_segmentation.py --data DIR --n-train 50 --pretrain generated/ --pretrain-epochs 5
-    python train/fit_segmentation.py --config my.yaml --epochs 50   # a YAML/JSON file; flags override it
-
-``--pretrain DIR`` is a folder of generated images and masks in the IVUS challenge layout, as
-``python train/generate.py --model PATH --masks synthetic --n 1000 --out DIR`` writes it. Rerunning the same
-command resumes from the run folder's last checkpoint. See the README's Segmentation section.
+A thin wrapper kept for running from a clone (`python train/fit_segmentation.py --help`); the code is
+`specklegan_tf/commands/fit_segmentation.py`.
 """
-from __future__ import annotations
-
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of the log
-
-from specklegan_tf.training.cli import run_trainer_cli  # noqa: E402
-from specklegan_tf.training.segmentation_trainer import (  # noqa: E402
-    SEGMENTATION_PRESETS,
-    SegmentationConfig,
-    fit_segmentation,
-)
+from specklegan_tf.commands import fit_segmentation as command
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run_trainer_cli("fit_segmentation.py", SegmentationConfig, SEGMENTATION_PRESETS,
-                           __doc__.split("\n\n")[0], lambda: fit_segmentation, argv)
+    return command.main(argv, prog="fit_segmentation.py")
 
 
 if __name__ == "__main__":

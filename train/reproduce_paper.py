@@ -1,60 +1,15 @@
-"""Reproduce the paper's experiments (Fig. 5, Fig. 6, Table 1, Table 2) in one command, on the phantom or your data.
+"""Reproduce the paper's experiments; the same as `specklegan reproduce`.
 
-    python train/reproduce_paper.py --budget small                    # 50 min measured on a shared 2-core CPU
-    python train/reproduce_paper.py --budget paper --data DIR --inception-weights inception_v3.weights.h5
-    python train/reproduce_paper.py --budget toy --out /tmp/toy       # the test budget (two GAN runs)
-
-Rerunning the same command resumes an interrupted run: finished stages are skipped and GAN or U-Net trainings
-continue from their last checkpoints. The report is OUT/report.md; --publish DIR copies it with its figures and
-tables (not the checkpoints), e.g. to docs/results/.
+A thin wrapper kept for running from a clone (`python train/reproduce_paper.py --help`); the code is
+`specklegan_tf/commands/reproduce.py`.
 """
-from __future__ import annotations
-
-import argparse
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of the log
-
-from specklegan_tf.experiments.budgets import BUDGETS, get_budget  # noqa: E402 (no TensorFlow yet)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reproduce_paper.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--budget", required=True, choices=list(BUDGETS),
-                        help="compute budget: toy (test), small (2-core CPU), medium, paper (GPU)")
-    parser.add_argument("--data", default="phantom",
-                        help="'phantom' (default), an IVUS challenge folder (DCM/, LABELS/) or images/ + labels/")
-    parser.add_argument("--out", default=None, help="experiment folder (default runs/reproduce_<budget>)")
-    parser.add_argument("--inception-weights", default=None, metavar="FILE",
-                        help="InceptionV3 weights file: adds FID (no weights can be downloaded here)")
-    parser.add_argument("--data-seed", type=int, default=0, help="seed of the phantom data set (default 0)")
-    parser.add_argument("--publish", default=None, metavar="DIR",
-                        help="copy report.md with its figures and tables to DIR when finished")
-    return parser
+from specklegan_tf.commands import reproduce as command
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        if args.data_seed < 0:
-            raise ValueError(f"--data-seed must not be negative, got {args.data_seed}")
-        from specklegan_tf.experiments import publish_report, run_paper_experiment
-        from specklegan_tf.training.runner import NonFiniteLossError
-
-        try:
-            result = run_paper_experiment(get_budget(args.budget), data=args.data, out=args.out,
-                                          inception_weights=args.inception_weights, data_seed=args.data_seed)
-        except NonFiniteLossError as error:
-            print(f"reproduce_paper.py: {error}", file=sys.stderr)
-            return 3
-        print(f"Report: {result.report_path}")
-        if args.publish:
-            print(f"Published: {publish_report(result.out, args.publish)}")
-    except (ValueError, FileNotFoundError) as error:
-        print(f"reproduce_paper.py: error: {error}", file=sys.stderr)
-        return 2
-    return 0
+    return command.main(argv, prog="reproduce_paper.py")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ def synthesize_dataset(
     out: str | os.PathLike = "synthetic_data",
     seed: int = 0,
     batch_size: int = 16,
+    replace: bool = False,
 ) -> Path:
     """Generates ``n`` images for masks and writes images and masks in the IVUS challenge layout.
 
@@ -59,6 +60,9 @@ def synthesize_dataset(
         out: output folder (``specklegan_tf.data.write_challenge_layout``).
         seed: seed of the synthetic masks and of the generator seeds.
         batch_size: images per generator call.
+        replace: replace the contents of a non-empty ``out`` (otherwise refused, before any image is generated).
+            Either way the set is written into a temporary folder that is renamed into place at the end
+            (``specklegan_tf.data.output_folders.staged_folder``), so ``out`` never mixes old and new pairs.
 
     Returns:
         The output folder.
@@ -66,6 +70,18 @@ def synthesize_dataset(
     Example:
         >>> synthesize_dataset("savedmodels/specklegan", "synthetic", n=100, out="augment")
     """
+    from specklegan_tf.data.output_folders import staged_folder
+
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"`batch_size` must be a positive integer, got {batch_size!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"`seed` must be a non-negative integer, got {seed!r}")
+    with staged_folder(out, replace=replace) as temporary:
+        _synthesize_into(temporary, model, masks, n, seed, batch_size)
+    return Path(out)
+
+
+def _synthesize_into(folder: Path, model, masks, n: int, seed: int, batch_size: int) -> None:
     from specklegan_tf import data
 
     generator = model if isinstance(model, ExportedGenerator) else load_generator(model)
@@ -73,5 +89,4 @@ def synthesize_dataset(
     labels = masks_for_synthesis(masks, n, size, seed=seed)
     images = generator(labels, draw_seeds(len(labels), seed), batch_size=batch_size)
     names = [f"synthetic_{i:05d}" for i in range(len(labels))]
-    data.write_challenge_layout(os.fspath(out), images, labels, names=names)
-    return Path(out)
+    data.write_challenge_layout(os.fspath(folder), images, labels, names=names)

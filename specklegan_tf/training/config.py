@@ -109,6 +109,10 @@ class TrainerConfig:
                  and "\0" not in self.name and self.name.strip() == self.name, "name",
                  "must be a plain folder name (not empty, not starting with '.', no '/', no surrounding spaces)",
                  self.name)
+        for key in ("out", "export_dir"):  # refused now, not after the training (issue 14, item 5)
+            value = getattr(self, key)
+            _require(value is None or not Path(value).exists() or Path(value).is_dir(), key,
+                     "is an existing file, not a folder", value)
 
     @property
     def run_dir(self) -> Path:
@@ -334,7 +338,10 @@ def read_config_file(path: str | os.PathLike) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"--config: no such file: {path}")
-    text = path.read_text()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"--config: {path} is not a text file (give a YAML or JSON file)") from None
     try:
         content = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
@@ -367,13 +374,16 @@ def merge_settings(config_cls: type[ConfigT], settings: Mapping[str, Any], sourc
 
 
 def build_parser(config_cls: type[ConfigT], presets: Mapping[str, Mapping[str, Any]] | None = None,
-                 description: str | None = None, prog: str | None = None) -> argparse.ArgumentParser:
+                 description: str | None = None, prog: str | None = None,
+                 epilog: str | None = None) -> argparse.ArgumentParser:
     """An argparse parser with one flag per dataclass field plus ``--config`` and ``--preset``.
 
     Flags default to "not given" (``argparse.SUPPRESS``) so that only what the user typed overrides the
-    preset and the configuration file.
+    preset and the configuration file; their help shows the dataclass default. ``epilog`` (e.g. examples) is
+    shown as written.
     """
-    parser = argparse.ArgumentParser(prog=prog, description=description,
+    parser = argparse.ArgumentParser(prog=prog, description=description, epilog=epilog,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
                                      argument_default=argparse.SUPPRESS)
     parser.add_argument("--config", metavar="FILE", help="YAML or JSON file with the same keys as the flags")
     if presets:
@@ -400,7 +410,8 @@ def build_parser(config_cls: type[ConfigT], presets: Mapping[str, Mapping[str, A
 
 def load_config(config_cls: type[ConfigT], argv: Sequence[str] | None = None,
                 presets: Mapping[str, Mapping[str, Any]] | None = None,
-                description: str | None = None, prog: str | None = None) -> ConfigT:
+                description: str | None = None, prog: str | None = None,
+                epilog: str | None = None) -> ConfigT:
     """Parse command-line arguments into a validated configuration.
 
     Args:
@@ -409,6 +420,7 @@ def load_config(config_cls: type[ConfigT], argv: Sequence[str] | None = None,
         presets: Named partial configurations selectable with ``--preset`` (or a ``preset`` key in the file).
         description: Help text of the command.
         prog: Program name shown in the help.
+        epilog: Text after the options in the help (examples).
 
     Returns:
         The configuration: defaults < preset < ``--config`` file < flags.
@@ -417,7 +429,7 @@ def load_config(config_cls: type[ConfigT], argv: Sequence[str] | None = None,
         ValueError / FileNotFoundError: an unknown option, a bad value or a missing file; the message names the
             option. (argparse itself exits with a usage message for malformed flags.)
     """
-    parser = build_parser(config_cls, presets, description, prog)
+    parser = build_parser(config_cls, presets, description, prog, epilog)
     given = vars(parser.parse_args(argv))
     config_path = given.pop("config", None)
     preset = given.pop("preset", None)

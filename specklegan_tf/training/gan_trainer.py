@@ -18,7 +18,7 @@ Run folder layout (``runs/<name>/`` or ``--out``)::
 
     config.yaml              effective configuration (defaults < preset < --config file < flags)
     checkpoints/             ckpt-<step>.index/.data-*, checkpoint (the state file, rewritten atomically)
-    logs/                    TensorBoard event files: train/*, epoch/*, learning_rate/*, validation/*, samples
+    logs/                    TensorBoard event files: train/*, epoch/*, learning_rate/*, validation/*, samples, config
     samples/epoch_0004.png   sample grid at each validation; samples/final.png from the exported generator
     history.jsonl            one JSON record per epoch (train means, validation values, seconds)
     generator_best.keras     generator with the best validation value so far
@@ -52,7 +52,7 @@ from specklegan_tf.training.run_folder import open_run_folder, refuse_fresh_star
 from specklegan_tf.training.runner import TrainingContext, epoch_seed, run_training
 from specklegan_tf.training.runtime import set_up_runtime
 from specklegan_tf.training.strategy import is_chief, make_strategy, worker_identity
-from specklegan_tf.training.summaries import image_grid, labels_to_gray, save_png, to_unit_range
+from specklegan_tf.training.summaries import image_grid, labels_to_gray, save_png, to_unit_range, write_config_text
 
 # Options that fix the models, the data or the data order: a resumed run must use the same values.
 RESUME_KEYS = ("data", "n_train", "data_seed", "model", "image_size", "width", "latent_dim", "polar", "batch_size", "seed",
@@ -313,6 +313,7 @@ def _train_locked(config: GANConfig, run_dir: Path, strategy, chief: bool, log, 
     if chief:
         save_config(config, run_dir / "config.yaml")
         _run_identity(run_dir)
+        write_config_text(run_dir / "logs", run_dir / "config.yaml")  # TensorBoard's text tab shows the run
 
     from specklegan_tf.data import load_dataset, make_dataset
     from specklegan_tf.models import SpeckleGAN, build_discriminator, build_generator, make_gan_optimizers

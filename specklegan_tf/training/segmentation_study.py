@@ -406,7 +406,9 @@ def _pretraining_data(condition: Condition, config: StudyConfig, out: Path, log)
     done = folder / "complete.json"
     if not done.exists():
         log(f"Generating {config.n_generated} images with {condition.path} into {folder} (seed {seed})")
-        synthesize_dataset(condition.path, masks="synthetic", n=config.n_generated, out=folder, seed=seed)
+        # replace=True: a folder without complete.json is an unfinished earlier attempt, generated again.
+        synthesize_dataset(condition.path, masks="synthetic", n=config.n_generated, out=folder, seed=seed,
+                           replace=True)
         _write_text(done, json.dumps({"model": condition.path, "n": config.n_generated, "seed": seed}))
     return load_pretraining_data(folder, config.image_size, seed=config.seed), seed
 

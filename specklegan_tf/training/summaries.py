@@ -89,6 +89,17 @@ class SummaryWriter:
             self._writer.close()
 
 
+def write_config_text(log_dir: str | os.PathLike, config_file: str | os.PathLike, step: int = 0) -> None:
+    """The effective configuration (``config.yaml``) as the text summary ``config`` (a Markdown code block).
+
+    Written with its own short-lived writer (its own event file in ``log_dir``), before the training loop opens
+    the run's writer; TensorBoard reads every event file of a folder.
+    """
+    writer = SummaryWriter(log_dir)
+    writer.text("config", "```yaml\n" + Path(config_file).read_text() + "```", step)
+    writer.close()
+
+
 def learning_rates(items: Mapping[str, Any]) -> dict[str, float]:
     """Current learning rate of every Keras optimizer among ``items`` (name -> value), schedules evaluated."""
     import keras  # Local: only the optimizer type is needed.

@@ -17,23 +17,55 @@ def test_format_duration(seconds, text):
     assert format_duration(seconds) == text
 
 
+class FakeClock:
+    """time.perf_counter for the progress bar: the test moves it on (rich reads it several times per step)."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
 def test_progress_bar_logs_lines_with_eta_when_not_a_terminal(monkeypatch):
-    clock = iter(np.arange(0.0, 100.0, 2.0))  # one clock reading per step: 2 s per step
-    monkeypatch.setattr("specklegan_tf.training.progress.time.perf_counter", lambda: next(clock))
+    clock = FakeClock()
+    monkeypatch.setattr("specklegan_tf.training.progress.time.perf_counter", clock)
     stream = io.StringIO()
     bar = ProgressBar(8, epoch=2, epochs=3, run_steps=16, stream=stream, log_fraction=0.5)
-    for step in range(1, 9):
+    clock.now = 30.0  # the first step traces the graph: left out of the rate
+    bar.update(1, {"loss": 0.25})
+    for step in range(2, 9):
+        clock.now += 2.0  # then 2 s per step
         bar.update(step, {"loss": 0.25})
     bar.close("val 1.0")
     lines = stream.getvalue().splitlines()
     assert len(lines) == 3  # at 4/8, at 8/8, and the closing line
     assert lines[0].startswith("epoch 2/3 [############............] 4/8 ETA 0:08 (run 0:24) 2.00 s/step loss 0.25")
-    assert "8/8 ETA 0:00" in lines[1] and lines[2].startswith("epoch 2/3 done in") and lines[2].endswith("val 1.0")
+    assert "8/8 ETA 0:00" in lines[1] and lines[2] == "epoch 2/3 done in 0:44; val 1.0"
     silent = io.StringIO()
     ProgressBar(2, 1, 1, stream=silent, enabled=False).update(2)
     assert silent.getvalue() == ""
     with pytest.raises(ValueError, match="total_steps"):
         ProgressBar(0, 1, 1)
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_draws_with_rich_on_a_terminal(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr("specklegan_tf.training.progress.time.perf_counter", clock)
+    terminal = Terminal()
+    bar = ProgressBar(4, epoch=1, epochs=2, run_steps=8, stream=terminal)
+    for step in range(1, 5):
+        clock.now += 3.0
+        text = bar.update(step, {"g_loss": 0.5})
+    bar.close("checkpoint ckpt-4")
+    shown = terminal.getvalue()
+    assert "\x1b[" in shown and "epoch 1/2" in shown and "3.00 s/step" in shown  # drawn in place by rich
+    assert "(run 0:12)" in text and shown.rstrip().endswith("epoch 1/2 done in 0:12; checkpoint ckpt-4")
 
 
 def test_strategies_and_chief(monkeypatch):

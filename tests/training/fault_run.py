@@ -1,7 +1,7 @@
 """A tiny trainer for the run-folder fault matrix (tests/training/test_fault_matrix.py), run as a child process.
 
 It goes through the same machinery as ``fit_gan.py`` and ``fit_segmentation.py`` (the configuration and exit
-codes of ``training.cli``, the run-folder lock and ``--restart`` of ``training.run_folder``, the loop, checkpoints
+codes of ``commands.trainer``, the run-folder lock and ``--restart`` of ``training.run_folder``, the loop, checkpoints
 and recovery of ``training.runner``, the fault points), with a network that traces in a second instead of a
 minute: a 32 px convolution and a dense layer fitted to random targets. It keeps a ``generator_best.keras`` at
 each improving validation and "exports" version 1 like the trainers' TF Serving layout, then writes
@@ -19,7 +19,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from specklegan_tf.training.cli import run_trainer_cli  # noqa: E402
+from specklegan_tf.commands.trainer import run_trainer_cli  # noqa: E402
 from specklegan_tf.training.config import TrainerConfig  # noqa: E402
 
 OUTPUTS = ("generator_best.keras", "finished.json")

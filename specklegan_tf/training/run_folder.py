@@ -65,6 +65,13 @@ def move_previous_run_aside(run_dir: Path) -> Path | None:
     return target
 
 
+def restart_export_note(export_dir: str | os.PathLike, name: str) -> str:
+    """What ``--restart`` does to a trainer's exports, for :func:`open_run_folder`'s message: the SavedModel
+    versions in ``<export_dir>/<name>`` stay, the new run adds one and replaces ``<export_dir>/<name>.keras``."""
+    return (f"Exports are never overwritten: the previous ones in {Path(export_dir) / name} stay and this run adds "
+            f"a new version (TF Serving serves the newest) and replaces {Path(export_dir) / (name + '.keras')}.")
+
+
 def open_run_folder(run_dir: str | os.PathLike, *, chief: bool, restart: bool, log: Callable[[str], None],
                     export_note: str = "") -> FolderLock | None:
     """Lock ``run_dir`` (chief only) and carry out ``--restart``; returns the lock (None on other workers).

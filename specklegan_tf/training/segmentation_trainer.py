@@ -42,7 +42,8 @@ from specklegan_tf import CLASS_NAMES, INTIMA_MEDIA, LUMEN
 from specklegan_tf.training.checkpoints import read_counters
 from specklegan_tf.training.config import TrainerConfig, _help, _require, read_saved_config, save_config
 from specklegan_tf.training.progress import format_duration
-from specklegan_tf.training.run_folder import open_run_folder, refuse_fresh_start_over_outputs, same_setting
+from specklegan_tf.training.run_folder import (open_run_folder, refuse_fresh_start_over_outputs, restart_export_note,
+                                              same_setting)
 from specklegan_tf.training.runner import RunResult, TrainingContext, epoch_seed, run_training
 from specklegan_tf.training.runtime import set_up_runtime
 from specklegan_tf.training.strategy import is_chief, make_strategy
@@ -539,9 +540,7 @@ def fit_segmentation(config: SegmentationConfig, stream: IO[str] | None = None) 
         if chief:
             print(message, file=stream or sys.stdout, flush=True)
 
-    export_note = (f"Exports are never overwritten: the previous ones in {Path(config.export_dir) / config.name} "
-                   f"stay and this run adds a new version and replaces "
-                   f"{Path(config.export_dir) / (config.name + '.keras')}.")
+    export_note = restart_export_note(config.export_dir, config.name)
     lock = open_run_folder(run_dir, chief=chief, restart=config.restart, log=log, export_note=export_note)
     try:
         return _fit_locked(config, run_dir, strategy, chief, log, stream, started)

@@ -118,6 +118,9 @@ def build_generator(
     _check_positive(width, "width", float)
     _check_positive(speckle_sizes, "speckle_sizes")
     _check_positive(speckle_maps, "speckle_maps")
+    if last_channels is None:
+        last_channels = scaled(_LAST_CHANNELS, width)
+    _check_positive(last_channels, "last_channels")
     if name is None:
         name = "specklegan_generator" if speckle else "baseline_generator"
     hidden = scaled(_SPADE_HIDDEN, width)
@@ -152,9 +155,6 @@ def build_generator(
         x = keras.layers.Concatenate(name="speckle_skip")([x, speckled]) if speckle_skip else speckled
     else:
         x = keras.layers.Identity(name="speckle")(x)
-    if last_channels is None:
-        last_channels = scaled(_LAST_CHANNELS, width)
-    _check_positive(last_channels, "last_channels")
     x = SPADEResidualBlock(last_channels, hidden_channels=hidden, name="last_block")([x, mask])
     x = keras.layers.LeakyReLU(0.2, name="output_activation")(x)
     to_image = keras.layers.Conv2D(1, 3, padding="same", name="to_image_conv")

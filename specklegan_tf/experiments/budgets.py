@@ -110,7 +110,7 @@ class Budget:
     def __post_init__(self) -> None:
         size = self.image_size
         if not (32 <= size <= 512 and size & (size - 1) == 0):
-            raise ValueError(f"Budget.image_size must be a power of two between 32 and 512, got {size}")
+            raise ValueError(f"Budget.image_size must be a power of two from 32 to 512, got {size}")
         _positive(self, ("latent_dim", "data_images", "generator_updates", "batch_size", "validations",
                          "n_generated", "kid_subsets", "kid_subset_size"))
         if not self.width > 0:

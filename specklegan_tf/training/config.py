@@ -17,34 +17,24 @@ Example:
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import difflib
-import json
 import math
-import os
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence, TypeVar
+from typing import Any
 
-import yaml
-
-ConfigT = TypeVar("ConfigT", bound="TrainerConfig")
+# The mechanism itself lives on the ground floor; these names stay importable from here for older callers.
+from specklegan_tf.core.config import (  # noqa: F401
+    build_parser, load_config, merge_settings, option_help, read_config_file, read_saved_config, save_config,
+    to_plain_dict,
+)
+from specklegan_tf.core.validators import not_a_file, option_name, plain_folder_name, power_of_two, require
 
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 
 
-def _option(key: str) -> str:
-    """The command-line spelling of a configuration key (``image_size`` -> ``--image-size``)."""
-    return "--" + key.replace("_", "-")
-
-
-def _help(text: str, **extra: Any) -> dict[str, Any]:
-    return {"help": text, **extra}
-
-
+_help = option_help
+_require = require
 @dataclass
 class TrainerConfig:
     """Options shared by every trainer: run folder, schedule, checkpoints, strategy, determinism and export.
@@ -105,14 +95,13 @@ class TrainerConfig:
         _require(self.strategy in STRATEGIES, "strategy", f"must be one of {', '.join(STRATEGIES)}", self.strategy)
         # The name becomes a folder (runs/<name>) and the export's model folder, which must not be hidden (TF Serving
         # and the export's own temporary folders rely on that), so a bad one is refused here, not after training.
-        _require(bool(self.name) and not self.name.startswith(".") and "/" not in self.name and os.sep not in self.name
-                 and "\0" not in self.name and self.name.strip() == self.name, "name",
-                 "must be a plain folder name (not empty, not starting with '.', no '/', no surrounding spaces)",
-                 self.name)
+        plain_folder_name(self.name, "name")
+
+    def check_paths(self) -> None:
+        """Checks against the file system, run once before any work (``load_config`` calls it): the run folder
+        and the export folder must not be existing files."""
         for key in ("out", "export_dir"):  # refused now, not after the training (issue 14, item 5)
-            value = getattr(self, key)
-            _require(value is None or not Path(value).exists() or Path(value).is_dir(), key,
-                     "is an existing file, not a folder", value)
+            not_a_file(getattr(self, key), key)
 
     @property
     def run_dir(self) -> Path:
@@ -121,7 +110,7 @@ class TrainerConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as a plain dict (tuples as lists), as written to ``config.yaml``."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+        return to_plain_dict(self)
 
 
 PAPER_LR = 3e-4  # The paper's range is 1e-3..3e-4, dropped in two steps to 1e-4 or 3e-5.
@@ -198,9 +187,7 @@ class GANConfig(TrainerConfig):
 
     def validate(self) -> None:
         super().validate()
-        size = self.image_size
-        _require(32 <= size <= 512 and size & (size - 1) == 0, "image_size",
-                 "must be a power of two between 32 and 512", size)
+        power_of_two(self.image_size, "image_size")
         _require(self.width > 0 and math.isfinite(self.width), "width", "must be a positive number", self.width)
         _require(self.latent_dim >= 1, "latent_dim", "must be at least 1", self.latent_dim)
         _require(self.last_channels is None or self.last_channels >= 1, "last_channels", "must be at least 1",
@@ -223,6 +210,9 @@ class GANConfig(TrainerConfig):
         if self.features == "inception" and not self.inception_weights:
             raise ValueError("--features inception needs --inception-weights FILE (no weights can be downloaded "
                              "here); use --features texture otherwise.")
+
+    def check_paths(self) -> None:
+        super().check_paths()
         if self.inception_weights and not Path(self.inception_weights).is_file():
             raise FileNotFoundError(f"--inception-weights: no such file: {self.inception_weights}")
         if self.data != "phantom" and not Path(self.data).is_dir():
@@ -261,207 +251,3 @@ GAN_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-def _require(condition: bool, key: str, problem: str, value: Any) -> None:
-    if not condition:
-        raise ValueError(f"{_option(key)} {problem}, got {value!r}")
-
-
-# --- reading and merging -------------------------------------------------------------------------------------
-
-
-def _field_types(config_cls: type) -> dict[str, Any]:
-    hints = typing.get_type_hints(config_cls)
-    return {f.name: hints[f.name] for f in dataclasses.fields(config_cls)}
-
-
-def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
-    """``int | None`` -> (int, True); ``int`` -> (int, False)."""
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(args) == 1:
-            return args[0], True
-    return annotation, False
-
-
-def _convert(key: str, annotation: Any, value: Any) -> Any:
-    """Convert a value read from a file or flag to the field's type; ValueError naming the option."""
-    base, optional = _unwrap_optional(annotation)
-    if value is None or (optional and isinstance(value, str) and value.lower() in ("none", "null", "")):
-        if optional:
-            return None
-        raise ValueError(f"{_option(key)} must not be empty")
-    try:
-        if typing.get_origin(base) is tuple:
-            item_types = typing.get_args(base)
-            if isinstance(value, str):
-                value = value.replace(",", " ").split()
-            if not isinstance(value, (list, tuple)) or len(value) != len(item_types):
-                raise ValueError
-            return tuple(_convert(key, t, v) for t, v in zip(item_types, value))
-        if base is bool:
-            if isinstance(value, bool):
-                return value
-            if isinstance(value, str) and value.lower() in ("true", "yes", "1", "on", "false", "no", "0", "off"):
-                return value.lower() in ("true", "yes", "1", "on")
-            raise ValueError
-        if base is int:
-            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                raise ValueError
-            return int(value)
-        if base is float:
-            if isinstance(value, bool):
-                raise ValueError
-            return float(value)
-        if base is str:
-            return str(value)
-    except (TypeError, ValueError):
-        pass
-    raise ValueError(f"{_option(key)} expects {_describe(annotation)}, got {value!r}")
-
-
-def _describe(annotation: Any) -> str:
-    base, optional = _unwrap_optional(annotation)
-    if typing.get_origin(base) is tuple:
-        text = f"{len(typing.get_args(base))} values"
-    else:
-        text = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(base, str(base))
-    return text + (" (or none)" if optional else "")
-
-
-def read_config_file(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a YAML (``.yaml``/``.yml``) or JSON (``.json``) configuration file into a dict.
-
-    Raises:
-        FileNotFoundError: the file does not exist.
-        ValueError: the file cannot be parsed or is not a mapping of option names to values.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"--config: no such file: {path}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"--config: {path} is not a text file (give a YAML or JSON file)") from None
-    try:
-        content = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        raise ValueError(f"--config: cannot parse {path}: {error}") from None
-    if content is None:
-        return {}
-    if not isinstance(content, dict):
-        raise ValueError(f"--config: {path} must contain a mapping of option names to values")
-    return content
-
-
-def merge_settings(config_cls: type[ConfigT], settings: Mapping[str, Any], source: str,
-                   base: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Merge ``settings`` (keys with ``_`` or ``-``) over ``base``, checking names and converting types.
-
-    Raises:
-        ValueError: a key is not an option of ``config_cls`` (the message names it, the source and close matches)
-            or a value has the wrong type.
-    """
-    field_types = _field_types(config_cls)
-    merged = dict(base or {})
-    for raw_key, value in settings.items():
-        key = str(raw_key).replace("-", "_")
-        if key not in field_types:
-            close = difflib.get_close_matches(key, field_types, n=3)
-            hint = f"; did you mean {', '.join(_option(c) for c in close)}?" if close else ""
-            raise ValueError(f"{source}: unknown option {raw_key!r}{hint}")
-        merged[key] = _convert(key, field_types[key], value)
-    return merged
-
-
-def build_parser(config_cls: type[ConfigT], presets: Mapping[str, Mapping[str, Any]] | None = None,
-                 description: str | None = None, prog: str | None = None,
-                 epilog: str | None = None) -> argparse.ArgumentParser:
-    """An argparse parser with one flag per dataclass field plus ``--config`` and ``--preset``.
-
-    Flags default to "not given" (``argparse.SUPPRESS``) so that only what the user typed overrides the
-    preset and the configuration file; their help shows the dataclass default. ``epilog`` (e.g. examples) is
-    shown as written.
-    """
-    parser = argparse.ArgumentParser(prog=prog, description=description, epilog=epilog,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     argument_default=argparse.SUPPRESS)
-    parser.add_argument("--config", metavar="FILE", help="YAML or JSON file with the same keys as the flags")
-    if presets:
-        parser.add_argument("--preset", choices=sorted(presets), help="a named configuration (flags override it)")
-    defaults = {f.name: f.default for f in dataclasses.fields(config_cls)}
-    for f in dataclasses.fields(config_cls):
-        annotation = _field_types(config_cls)[f.name]
-        base, _ = _unwrap_optional(annotation)
-        help_text = f"{f.metadata.get('help', '')} (default: {defaults[f.name]})"
-        kwargs: dict[str, Any] = {"dest": f.name, "help": help_text}
-        if base is bool:
-            parser.add_argument(_option(f.name), action=argparse.BooleanOptionalAction, **kwargs)
-            continue
-        if typing.get_origin(base) is tuple:
-            kwargs["nargs"] = len(typing.get_args(base))
-        if "choices" in f.metadata:
-            kwargs["choices"] = f.metadata["choices"]
-        else:
-            kwargs["metavar"] = {int: "N", float: "X"}.get(typing.get_args(base)[0] if kwargs.get("nargs")
-                                                           else base, "VALUE")
-        parser.add_argument(_option(f.name), **kwargs)
-    return parser
-
-
-def load_config(config_cls: type[ConfigT], argv: Sequence[str] | None = None,
-                presets: Mapping[str, Mapping[str, Any]] | None = None,
-                description: str | None = None, prog: str | None = None,
-                epilog: str | None = None) -> ConfigT:
-    """Parse command-line arguments into a validated configuration.
-
-    Args:
-        config_cls: The trainer's configuration dataclass (a :class:`TrainerConfig` subclass).
-        argv: The arguments (default ``sys.argv[1:]``).
-        presets: Named partial configurations selectable with ``--preset`` (or a ``preset`` key in the file).
-        description: Help text of the command.
-        prog: Program name shown in the help.
-        epilog: Text after the options in the help (examples).
-
-    Returns:
-        The configuration: defaults < preset < ``--config`` file < flags.
-
-    Raises:
-        ValueError / FileNotFoundError: an unknown option, a bad value or a missing file; the message names the
-            option. (argparse itself exits with a usage message for malformed flags.)
-    """
-    parser = build_parser(config_cls, presets, description, prog, epilog)
-    given = vars(parser.parse_args(argv))
-    config_path = given.pop("config", None)
-    preset = given.pop("preset", None)
-    file_settings = read_config_file(config_path) if config_path else {}
-    if preset is None and "preset" in file_settings:
-        preset = file_settings.get("preset")
-    file_settings.pop("preset", None)
-    settings: dict[str, Any] = {}
-    if preset is not None:
-        if not presets or preset not in presets:
-            raise ValueError(f"--preset: unknown preset {preset!r}; choose from {sorted(presets or {})}")
-        settings = merge_settings(config_cls, presets[preset], f"preset {preset!r}")
-    settings = merge_settings(config_cls, file_settings, f"--config {config_path}", settings)
-    settings = merge_settings(config_cls, given, "command line", settings)
-    return config_cls(**settings)
-
-
-def save_config(config: TrainerConfig, path: str | os.PathLike) -> None:
-    """Write the effective configuration as YAML (atomically: a temporary file renamed into place)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    settings = config.to_dict()
-    settings.pop("restart", None)  # an action of one command: a resume from this file must not restart again
-    temporary.write_text(yaml.safe_dump(settings, sort_keys=False))
-    os.replace(temporary, path)
-
-
-def read_saved_config(config_cls: type[ConfigT], path: str | os.PathLike) -> ConfigT:
-    """Read a configuration written by :func:`save_config`, without validating file paths again."""
-    settings = merge_settings(config_cls, read_config_file(path), str(path))
-    config = config_cls.__new__(config_cls)
-    for f in dataclasses.fields(config_cls):
-        setattr(config, f.name, settings.get(f.name, f.default))
-    return config

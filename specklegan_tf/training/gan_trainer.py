@@ -282,6 +282,7 @@ def train_gan(config: GANConfig, stream: IO[str] | None = None) -> GANRunSummary
         ValueError: options that do not fit the data (e.g. a batch larger than the data set) or the run folder.
     """
     started = time.perf_counter()
+    config.check_paths()  # before the strategy, the data and the models: a missing file is named at once
     run_dir = config.run_dir
     # The strategy first: MultiWorkerMirroredStrategy must exist before TensorFlow runs any op.
     strategy = make_strategy(config.strategy, config.devices)

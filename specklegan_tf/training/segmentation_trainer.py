@@ -40,6 +40,7 @@ import numpy as np
 
 from specklegan_tf import CLASS_NAMES, INTIMA_MEDIA, LUMEN
 from specklegan_tf.training.checkpoints import read_counters
+from specklegan_tf.core.validators import power_of_two
 from specklegan_tf.training.config import TrainerConfig, _help, _require, read_saved_config, save_config
 from specklegan_tf.training.progress import format_duration
 from specklegan_tf.training.run_folder import (open_run_folder, refuse_fresh_start_over_outputs, restart_export_note,
@@ -98,9 +99,7 @@ class SegmentationConfig(TrainerConfig):
 
     def validate(self) -> None:
         super().validate()
-        size = self.image_size
-        _require(isinstance(size, int) and size >= 32 and size & (size - 1) == 0, "image_size",
-                 "must be a power of two from 32", size)
+        power_of_two(self.image_size, "image_size", high=None)
         _require(self.n_train is None or self.n_train >= 1, "n_train", "must be at least 1", self.n_train)
         _require(self.val_images >= 1, "val_images", "must be at least 1", self.val_images)
         _require(self.base_filters >= 1, "base_filters", "must be at least 1", self.base_filters)
@@ -108,6 +107,9 @@ class SegmentationConfig(TrainerConfig):
         _require(self.pretrain_epochs >= 1, "pretrain_epochs", "must be at least 1", self.pretrain_epochs)
         for key in ("lr", "pretrain_lr"):
             _require(0 < getattr(self, key) < 1, key, "must be in (0, 1)", getattr(self, key))
+
+    def check_paths(self) -> None:
+        super().check_paths()
         if self.data != "phantom" and not Path(self.data).is_dir():
             raise FileNotFoundError(f"--data: no such folder: {self.data} (give a data folder or 'phantom')")
         if self.pretrain is not None and not Path(self.pretrain).is_dir():
@@ -531,6 +533,7 @@ def fit_segmentation(config: SegmentationConfig, stream: IO[str] | None = None) 
             or a run folder with other options.
         NonFiniteLossError: a loss became NaN or infinite (the last good checkpoint is kept).
     """
+    config.check_paths()  # before any data or model: a missing folder is named at once
     started = time.perf_counter()
     run_dir = config.run_dir
     strategy = make_strategy(config.strategy, config.devices)

@@ -50,7 +50,7 @@ def test_saved_config_reads_back_equal(tmp_path):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--image-size", "100"], "--image-size must be a power of two between 32 and 512, got 100"),
+    (["--image-size", "100"], "--image-size must be a power of two from 32 to 512, got 100"),
     (["--image-size", "1024"], "--image-size must be a power of two"),
     (["--width", "0"], "--width must be a positive number"),
     (["--lr", "abc"], "--lr expects a number, got 'abc'"),

@@ -80,7 +80,7 @@ class Budget:
         segmentation: Size of the segmentation study.
         reductions: What this budget reduces relative to the paper, in words (copied into the report).
         speckle_options: ``fit_gan.py`` options of the speckle layer (``window_shape``, ``speckle_init``,
-            ``speckle_compression``, ``shared_phases``, ``window_profile``, ``speckle_skip``) for the SpeckleGAN
+            ``speckle_compression``, ``shared_phases``, ``window_profile``, ``speckle_skip``, ``speckle_route``) for the SpeckleGAN
             runs only: the baseline has no speckle layer (and already passes the penultimate maps on).
         diff_augment: DiffAugment policies for *both* models (``"none"`` or e.g. ``"color,translation,cutout"``).
     """
@@ -124,7 +124,7 @@ class Budget:
         if self.val_images < 2:
             raise ValueError(f"Budget.val_images must be at least 2, got {self.val_images}")
         allowed = {"window_shape", "speckle_init", "speckle_compression", "shared_phases", "window_profile",
-                   "speckle_skip"}
+                   "speckle_skip", "speckle_route"}
         unknown = sorted({key for key, _ in self.speckle_options} - allowed)
         if unknown:
             raise ValueError(f"Budget.speckle_options may only set {sorted(allowed)}, got {unknown}")

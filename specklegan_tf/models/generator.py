@@ -11,6 +11,7 @@ _TRUNK_CHANNELS = {4: 256, 8: 256, 16: 256, 32: 128, 64: 64, 128: 32, 256: 16}
 _GRID = 4  # the dense projection is reshaped to a 4x4 grid
 _SPADE_HIDDEN = 64  # the paper: "the first convolutions in all SPADE layers have 64 output channels"
 _LAST_CHANNELS = 16  # the residual block after the speckle layer
+SPECKLE_ROUTES = ("last_block", "direct")
 
 
 def check_image_size(image_size, name: str = "image_size") -> int:
@@ -32,6 +33,22 @@ def _check_positive(value, name: str, kind=int):
     return value
 
 
+def _speckle(maps, z, image_size, speckle_sizes, polar, seed, window_shape, initial_window_sizes,
+             speckle_compression, shared_phases, window_profile):
+    """The speckle layer (named ``speckle``) applied to ``maps``, its phases hashed from ``z``."""
+    from specklegan_tf.layers import SpeckleLayer
+
+    phase_seeds = LatentPhaseSeeds(name="phase_seeds")(z)
+    # initial_window_sizes are in bins of this image size; the paper's window_init refers to 256 px.
+    window_options = {} if initial_window_sizes is None else {
+        "initial_window_sizes": initial_window_sizes, "reference_size": image_size,
+        "window_init": (28.0 * image_size / 256.0, 48.0 * image_size / 256.0)}
+    layer = SpeckleLayer(num_sizes=speckle_sizes, polar=polar, attention=True, seed=seed, name="speckle",
+                         window_shape=window_shape, compression=speckle_compression, shared_phases=shared_phases,
+                         window_profile=window_profile, **window_options)
+    return layer(maps, phase_seeds=phase_seeds)
+
+
 def build_generator(
     image_size: int = 256,
     num_classes: int = 3,
@@ -50,6 +67,7 @@ def build_generator(
     speckle_skip: bool = False,
     window_profile: str = "rect",
     last_channels: int | None = None,
+    speckle_route: str = "last_block",
 ) -> keras.Model:
     """Builds the mask-conditioned generator of SpeckleGAN, or with ``speckle=False`` the paper's baseline.
 
@@ -101,6 +119,13 @@ def build_generator(
             the generator can draw speckle-free structure (lumen, shadows, bright rims) without first undoing the
             speckle; the baseline's identity already passes those maps, so this only changes SpeckleGAN.
         last_channels: channels of the last block (default ``16 * width``, at least 1): the same for both models.
+        speckle_route: where the speckled maps go. ``"last_block"`` (the paper): they are the last block's input.
+            ``"direct"``: the last block, the output convolution and everything before them are the baseline's,
+            fed with the penultimate maps; the speckled maps (the speckle layer applied to the same penultimate
+            maps) reach the image through a 1x1 convolution added before the output ``tanh``. Log-compressed
+            speckle is additive there (``log(R * S) = log R + log S``), and no 3x3 convolution blurs the grain
+            that the learned windows set. The 1x1 kernel starts at zero, so training starts from the baseline's
+            function and adds speckle as far as the discriminator asks for it.
 
     Inputs: ``mask`` one-hot float ``(N, image_size, image_size, num_classes)`` and ``z`` float ``(N, latent_dim)``,
     in that order. Output: float ``(N, image_size, image_size, 1)`` in ``[-1, 1]``.
@@ -110,7 +135,7 @@ def build_generator(
         >>> g([masks_onehot, keras.random.normal((len(masks_onehot), 128), seed=0)]).shape
         TensorShape([N, 64, 64, 1])
     """
-    from specklegan_tf.layers import SpeckleLayer, SPADEResidualBlock
+    from specklegan_tf.layers import SPADEResidualBlock
 
     check_image_size(image_size)
     _check_positive(num_classes, "num_classes")
@@ -121,6 +146,11 @@ def build_generator(
     if last_channels is None:
         last_channels = scaled(_LAST_CHANNELS, width)
     _check_positive(last_channels, "last_channels")
+    if speckle_route not in SPECKLE_ROUTES:
+        raise ValueError(f"`speckle_route` must be one of {SPECKLE_ROUTES}, got {speckle_route!r}")
+    if speckle_route == "direct" and speckle_skip:
+        raise ValueError("`speckle_skip` has no meaning with speckle_route='direct' (the last block already gets "
+                         "the penultimate maps); give one of them")
     if name is None:
         name = "specklegan_generator" if speckle else "baseline_generator"
     hidden = scaled(_SPADE_HIDDEN, width)
@@ -141,23 +171,24 @@ def build_generator(
 
     # Penultimate block: the speckle layer's input maps at full resolution.
     x = SPADEResidualBlock(speckle_maps, hidden_channels=hidden, name="penultimate_block")([x, mask])
-    if speckle:
-        phase_seeds = LatentPhaseSeeds(name="phase_seeds")(z)
-        # initial_window_sizes are in bins of this image size; the paper's window_init refers to 256 px.
-        window_options = {} if initial_window_sizes is None else {
-            "initial_window_sizes": initial_window_sizes, "reference_size": image_size,
-            "window_init": (28.0 * image_size / 256.0, 48.0 * image_size / 256.0)}
-        speckle_layer = SpeckleLayer(num_sizes=speckle_sizes, polar=polar, attention=True, seed=seed, name="speckle",
-                                     window_shape=window_shape, compression=speckle_compression,
-                                     shared_phases=shared_phases, window_profile=window_profile,
-                                     **window_options)
-        speckled = speckle_layer(x, phase_seeds=phase_seeds)
+    penultimate = x
+    if speckle and speckle_route == "last_block":
+        speckled = _speckle(penultimate, z, image_size, speckle_sizes, polar, seed, window_shape,
+                            initial_window_sizes, speckle_compression, shared_phases, window_profile)
         x = keras.layers.Concatenate(name="speckle_skip")([x, speckled]) if speckle_skip else speckled
-    else:
+    elif not speckle:
         x = keras.layers.Identity(name="speckle")(x)
     x = SPADEResidualBlock(last_channels, hidden_channels=hidden, name="last_block")([x, mask])
     x = keras.layers.LeakyReLU(0.2, name="output_activation")(x)
     to_image = keras.layers.Conv2D(1, 3, padding="same", name="to_image_conv")
     x = keras.layers.SpectralNormalization(to_image, name="to_image")(x)
+    if speckle and speckle_route == "direct":
+        # Built after the baseline's layers, so that with the same global seed every shared layer starts with
+        # the baseline's weights and the whole generator starts as the baseline's function.
+        speckled = _speckle(penultimate, z, image_size, speckle_sizes, polar, seed, window_shape,
+                            initial_window_sizes, speckle_compression, shared_phases, window_profile)
+        speckle_to_image = keras.layers.Conv2D(1, 1, kernel_initializer="zeros", use_bias=False,
+                                               name="speckle_to_image")(speckled)
+        x = keras.layers.Add(name="add_speckle")([x, speckle_to_image])
     image = keras.layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model([mask, z], image, name=name)

@@ -167,6 +167,10 @@ class GANConfig(TrainerConfig):
         choices=("rect", "gaussian")))
     speckle_skip: bool = field(default=False, metadata=_help(
         "give the last block the penultimate maps beside the speckled ones (SpeckleGAN only)"))
+    speckle_route: str = field(default="last_block", metadata=_help(
+        "where the speckled maps go: the last block's input (the paper) or 'direct': a 1x1 convolution added "
+        "before the output tanh, the last block keeping the baseline's input (SpeckleGAN only)",
+        choices=("last_block", "direct")))
     last_channels: int | None = field(default=None, metadata=_help(
         "channels of the generator's last block, for both models (default 16 x width)"))
     diff_augment: str = field(default="none", metadata=_help(
@@ -190,6 +194,9 @@ class GANConfig(TrainerConfig):
         power_of_two(self.image_size, "image_size")
         _require(self.width > 0 and math.isfinite(self.width), "width", "must be a positive number", self.width)
         _require(self.latent_dim >= 1, "latent_dim", "must be at least 1", self.latent_dim)
+        _require(not (self.speckle_route == "direct" and self.speckle_skip), "speckle_skip",
+                 "has no meaning with --speckle-route direct (the last block already gets the penultimate maps)",
+                 self.speckle_skip)
         _require(self.last_channels is None or self.last_channels >= 1, "last_channels", "must be at least 1",
                  self.last_channels)
         policies = self.diff_augment_policies

@@ -58,7 +58,7 @@ from specklegan_tf.training.summaries import image_grid, labels_to_gray, save_pn
 # Options that fix the models, the data or the data order: a resumed run must use the same values.
 RESUME_KEYS = ("data", "n_train", "data_seed", "model", "image_size", "width", "latent_dim", "polar", "batch_size", "seed",
                "window_shape", "speckle_init", "speckle_compression", "shared_phases", "diff_augment",
-               "speckle_skip", "last_channels", "window_profile")
+               "speckle_skip", "last_channels", "window_profile", "speckle_route")
 PROGRESS_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 FINISHED_RECORD = "finished.json"
 BEST_GENERATOR = "generator_best.keras"
@@ -346,7 +346,7 @@ def _train_locked(config: GANConfig, run_dir: Path, strategy, chief: bool, log, 
                                     speckle_compression=config.speckle_compression,
                                     shared_phases=config.shared_phases, speckle_skip=config.speckle_skip,
                                     window_profile=config.window_profile,
-                                    last_channels=config.last_channels)
+                                    last_channels=config.last_channels, speckle_route=config.speckle_route)
         discriminator = build_discriminator(config.image_size, width=config.width)
         policies = config.diff_augment_policies
         augment = DiffAugment(policies, seed=config.seed + 1, name="diff_augment") if policies else None

@@ -1,0 +1,86 @@
+"""``speckle_route="direct"``: the baseline's path plus speckle added before the output tanh."""
+import numpy as np
+import pytest
+import keras
+import tensorflow as tf
+
+from specklegan_tf.models import build_generator
+
+SIZE, LATENT = 32, 8
+
+
+def _inputs(n=3, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 3, size=(n, SIZE, SIZE))
+    return [np.eye(3, dtype="float32")[labels], rng.normal(size=(n, LATENT)).astype("float32")]
+
+
+def _build(seed, **options):
+    keras.utils.set_random_seed(seed)
+    return build_generator(SIZE, latent_dim=LATENT, width=0.125, **options)
+
+
+def test_direct_route_starts_as_the_baseline_function():
+    baseline = _build(3, speckle=False)
+    direct = _build(3, speckle=True, speckle_route="direct", speckle_compression="log")
+    inputs = _inputs()
+    expected = keras.ops.convert_to_numpy(baseline(inputs, training=False))
+    got = keras.ops.convert_to_numpy(direct(inputs, training=False))
+    # Same global seed, same layer order: every shared weight is the baseline's, and the 1x1 kernel is zero.
+    np.testing.assert_array_equal(got, expected)
+    # The paper's route with the same seed is a different function (the last block reads speckled maps).
+    paper = _build(3, speckle=True, speckle_compression="log")
+    assert np.abs(keras.ops.convert_to_numpy(paper(inputs, training=False)) - expected).max() > 1e-3
+
+
+def test_direct_route_learns_to_add_speckle_and_reaches_the_windows():
+    generator = _build(0, speckle=True, speckle_route="direct", speckle_compression="log",
+                       window_shape="rectangular")
+    kernel = generator.get_layer("speckle_to_image").kernel
+    windows = [w for w in generator.get_layer("speckle").trainable_weights if "window" in w.path]
+    assert windows, "the speckle layer has trainable window weights"
+    mask, z = _inputs(n=4)
+    target = tf.random.stateless_normal((4, SIZE, SIZE, 1), seed=(1, 2))  # any loss that needs texture
+    optimizer = keras.optimizers.Adam(1e-2)
+
+    def loss_and_grads():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean((generator([mask, z], training=True) - target) ** 2)
+        return tape.gradient(loss, [kernel] + windows)
+
+    grads = loss_and_grads()
+    assert float(tf.reduce_max(tf.abs(grads[0]))) > 0  # the zero kernel still receives a gradient
+    assert all(float(tf.reduce_max(tf.abs(g))) == 0 for g in grads[1:])  # nothing reaches d through a zero kernel
+    for _ in range(3):
+        optimizer.apply_gradients(zip(loss_and_grads()[:1], [kernel]))
+    assert float(tf.reduce_max(tf.abs(kernel))) > 0
+    assert all(float(tf.reduce_max(tf.abs(g))) > 0 for g in loss_and_grads()[1:])
+
+
+def test_direct_route_round_trips_through_a_keras_file(tmp_path):
+    generator = _build(1, speckle=True, speckle_route="direct", speckle_compression="log")
+    generator.get_layer("speckle_to_image").kernel.assign(
+        np.full(generator.get_layer("speckle_to_image").kernel.shape, 0.05, "float32"))
+    path = tmp_path / "g.keras"
+    generator.save(path)
+    loaded = keras.saving.load_model(path)
+    inputs = _inputs()
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(inputs, training=False)),
+                               keras.ops.convert_to_numpy(generator(inputs, training=False)), atol=1e-6)
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(speckle_route="output"), "`speckle_route` must be one of"),
+    (dict(speckle_route="direct", speckle_skip=True), "`speckle_skip` has no meaning"),
+])
+def test_bad_routes_are_refused(options, message):
+    with pytest.raises(ValueError, match=message):
+        build_generator(SIZE, latent_dim=LATENT, width=0.125, **options)
+
+
+def test_fit_gan_option_is_checked_before_training():
+    from specklegan_tf.training.config import GANConfig, load_config
+
+    assert load_config(GANConfig, ["--model", "speckle", "--speckle-route", "direct"]).speckle_route == "direct"
+    with pytest.raises(ValueError, match="--speckle-skip has no meaning with --speckle-route direct"):
+        load_config(GANConfig, ["--speckle-route", "direct", "--speckle-skip"])

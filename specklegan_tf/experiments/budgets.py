@@ -208,7 +208,7 @@ BUDGETS: dict[str, Budget] = {
     # Sized from measurement: a SpeckleGAN step at 128 px, width 0.25, batch 8 took 0.77 s with oneDNN on
     # (docs/platform.md), so a 1,200-update run is about 16 min of steps plus validation; 8 runs about 2.5-3 h.
     # The speckle options are the best of the 64 px ablations (docs/results/ablation64/report.md and
-    # docs/results/ablation64-round2/report.md: the skip beside the speckle layer); DiffAugment
+    # docs/results/ablation64-round3/README.md: the direct speckle route, level with the baseline); DiffAugment
     # is off because it made both models worse at this number of updates there.
     "cpu128": Budget(
         name="cpu128", image_size=128, width=0.25, latent_dim=64, seeds=(0, 1), n_train=(50, 435),
@@ -220,7 +220,7 @@ BUDGETS: dict[str, Budget] = {
         reductions=("128x128 images, width 0.25, latent length 64, 1200 generator updates per run, two seeds, "
                     "texture FD instead of FID, small segmentation study",),
         speckle_options=(("speckle_init", "data"), ("window_shape", "rectangular"),
-                         ("speckle_compression", "log"), ("shared_phases", True), ("speckle_skip", True)),
+                         ("speckle_compression", "log"), ("shared_phases", True), ("speckle_route", "direct")),
     ),
     # The paper's configuration, for a GPU machine: 256x256, full width, 600 epochs of the 435-image set.
     "paper": Budget(

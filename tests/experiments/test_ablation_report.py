@@ -50,7 +50,7 @@ def test_a_budgets_speckle_options_reach_only_the_speckle_runs_and_diff_augment_
     baseline = gan_config(budget, "baseline", 50, 0, "phantom", 0, tmp_path / "b", None)
     assert (speckle.speckle_init, speckle.window_shape, speckle.speckle_compression) == ("data", "rectangular", "log")
     assert (baseline.speckle_init, baseline.window_shape, baseline.speckle_compression) == ("paper", "square", "none")
-    assert speckle.speckle_skip and not baseline.speckle_skip  # the baseline's identity already passes its maps on
+    assert (speckle.speckle_route, baseline.speckle_route) == ("direct", "last_block")  # the baseline has no speckle path
     assert speckle.diff_augment == baseline.diff_augment == "color"
     assert speckle.epochs == baseline.epochs and speckle.lr == baseline.lr and speckle.width == baseline.width
     with pytest.raises(ValueError, match="speckle_options"):

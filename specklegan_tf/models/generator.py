@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import keras
 
+from specklegan_tf.core.validators import power_of_two
 from specklegan_tf.models.phase_seeds import LatentPhaseSeeds
 
 # Trunk channels (at width 1) of the SPADE residual block working at each resolution before upsampling.
@@ -15,10 +16,7 @@ _LAST_CHANNELS = 16  # the residual block after the speckle layer
 
 def check_image_size(image_size, name: str = "image_size") -> int:
     """Validates an image size: a power of two from 32 to 512, else ``ValueError`` naming the argument."""
-    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 32 or image_size > 512 \
-            or image_size & (image_size - 1):
-        raise ValueError(f"`{name}` must be a power of two from 32 to 512, got {image_size!r}")
-    return image_size
+    return power_of_two(image_size, f"`{name}`", low=32, high=512)
 
 
 def scaled(channels: int, width: float) -> int:

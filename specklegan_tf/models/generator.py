@@ -108,8 +108,36 @@ def build_generator(
         >>> g([masks_onehot, keras.random.normal((len(masks_onehot), 128), seed=0)]).shape
         TensorShape([N, 64, 64, 1])
     """
-    from specklegan_tf.layers import SpeckleLayer, SPADEResidualBlock
+    from specklegan_tf.layers import SPADEResidualBlock
 
+    last_channels = _check_generator_arguments(image_size, num_classes, latent_dim, width, speckle_sizes,
+                                               speckle_maps, last_channels)
+    if name is None:
+        name = "specklegan_generator" if speckle else "baseline_generator"
+    hidden = scaled(_SPADE_HIDDEN, width)
+
+    mask = keras.Input((image_size, image_size, num_classes), name="mask")
+    z = keras.Input((latent_dim,), name="z")
+    x = _trunk(mask, z, image_size, width, hidden)
+    # Penultimate block: the speckle layer's input maps at full resolution.
+    x = SPADEResidualBlock(speckle_maps, hidden_channels=hidden, name="penultimate_block")([x, mask])
+    if speckle:
+        x = _speckle_stage(x, z, image_size, speckle_skip, num_sizes=speckle_sizes, polar=polar, seed=seed,
+                           window_shape=window_shape, compression=speckle_compression, shared_phases=shared_phases,
+                           window_profile=window_profile, initial_window_sizes=initial_window_sizes)
+    else:
+        x = keras.layers.Identity(name="speckle")(x)
+    x = SPADEResidualBlock(last_channels, hidden_channels=hidden, name="last_block")([x, mask])
+    x = keras.layers.LeakyReLU(0.2, name="output_activation")(x)
+    to_image = keras.layers.Conv2D(1, 3, padding="same", name="to_image_conv")
+    x = keras.layers.SpectralNormalization(to_image, name="to_image")(x)
+    image = keras.layers.Activation("tanh", dtype="float32", name="image")(x)
+    return keras.Model([mask, z], image, name=name)
+
+
+def _check_generator_arguments(image_size, num_classes, latent_dim, width, speckle_sizes, speckle_maps,
+                               last_channels) -> int:
+    """Checks the arguments before any layer is built; returns ``last_channels`` (default ``16 * width``)."""
     check_image_size(image_size)
     _check_positive(num_classes, "num_classes")
     _check_positive(latent_dim, "latent_dim")
@@ -118,13 +146,13 @@ def build_generator(
     _check_positive(speckle_maps, "speckle_maps")
     if last_channels is None:
         last_channels = scaled(_LAST_CHANNELS, width)
-    _check_positive(last_channels, "last_channels")
-    if name is None:
-        name = "specklegan_generator" if speckle else "baseline_generator"
-    hidden = scaled(_SPADE_HIDDEN, width)
+    return _check_positive(last_channels, "last_channels")
 
-    mask = keras.Input((image_size, image_size, num_classes), name="mask")
-    z = keras.Input((latent_dim,), name="z")
+
+def _trunk(mask, z, image_size: int, width: float, hidden: int):
+    """``z`` projected to a 4x4 grid (spectrally normalised dense), then SPADE blocks and x2 nearest upsampling
+    until the full size."""
+    from specklegan_tf.layers import SPADEResidualBlock
 
     channels = scaled(_TRUNK_CHANNELS[_GRID], width)
     dense = keras.layers.Dense(_GRID * _GRID * channels, name="projection_dense")
@@ -136,26 +164,19 @@ def build_generator(
                                name=f"spade_block_{resolution}")([x, mask])
         x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"upsample_{resolution}")(x)
         resolution *= 2
+    return x
 
-    # Penultimate block: the speckle layer's input maps at full resolution.
-    x = SPADEResidualBlock(speckle_maps, hidden_channels=hidden, name="penultimate_block")([x, mask])
-    if speckle:
-        phase_seeds = LatentPhaseSeeds(name="phase_seeds")(z)
-        # initial_window_sizes are in bins of this image size; the paper's window_init refers to 256 px.
-        window_options = {} if initial_window_sizes is None else {
-            "initial_window_sizes": initial_window_sizes, "reference_size": image_size,
-            "window_init": (28.0 * image_size / 256.0, 48.0 * image_size / 256.0)}
-        speckle_layer = SpeckleLayer(num_sizes=speckle_sizes, polar=polar, attention=True, seed=seed, name="speckle",
-                                     window_shape=window_shape, compression=speckle_compression,
-                                     shared_phases=shared_phases, window_profile=window_profile,
-                                     **window_options)
-        speckled = speckle_layer(x, phase_seeds=phase_seeds)
-        x = keras.layers.Concatenate(name="speckle_skip")([x, speckled]) if speckle_skip else speckled
-    else:
-        x = keras.layers.Identity(name="speckle")(x)
-    x = SPADEResidualBlock(last_channels, hidden_channels=hidden, name="last_block")([x, mask])
-    x = keras.layers.LeakyReLU(0.2, name="output_activation")(x)
-    to_image = keras.layers.Conv2D(1, 3, padding="same", name="to_image_conv")
-    x = keras.layers.SpectralNormalization(to_image, name="to_image")(x)
-    image = keras.layers.Activation("tanh", dtype="float32", name="image")(x)
-    return keras.Model([mask, z], image, name=name)
+
+def _speckle_stage(x, z, image_size: int, speckle_skip: bool, initial_window_sizes=None, **speckle_options):
+    """The speckle layer on the penultimate maps ``x``, its phases seeded from ``z`` (``LatentPhaseSeeds``), and
+    with ``speckle_skip`` the unspeckled maps concatenated beside its output."""
+    from specklegan_tf.layers import SpeckleLayer
+
+    phase_seeds = LatentPhaseSeeds(name="phase_seeds")(z)
+    # initial_window_sizes are in bins of this image size; the paper's window_init refers to 256 px.
+    window_options = {} if initial_window_sizes is None else {
+        "initial_window_sizes": initial_window_sizes, "reference_size": image_size,
+        "window_init": (28.0 * image_size / 256.0, 48.0 * image_size / 256.0)}
+    speckle_layer = SpeckleLayer(attention=True, name="speckle", **speckle_options, **window_options)
+    speckled = speckle_layer(x, phase_seeds=phase_seeds)
+    return keras.layers.Concatenate(name="speckle_skip")([x, speckled]) if speckle_skip else speckled

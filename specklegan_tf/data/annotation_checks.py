@@ -33,10 +33,12 @@ class NonSquareNotice:
         if shape[0] != shape[1]:
             self.paths.append((Path(path), shape))
 
-    def warn(self) -> None:
+    def warn(self, stacklevel: int = 3) -> None:
+        """Warns about the stretched images, if any; ``stacklevel`` as for :func:`warnings.warn` (default: the
+        caller of the loader that calls this)."""
         if self.paths:
             path, shape = self.paths[0]
             warnings.warn(f"{self.folder}: {len(self.paths)} image(s) are not square (first: {path}, "
                           f"{shape[1]}x{shape[0]}); they are resized to {self.image_size}x{self.image_size}, which "
                           f"stretches them. Crop them to a square first to keep the aspect ratio.",
-                          UserWarning, stacklevel=3)
+                          UserWarning, stacklevel=stacklevel)

@@ -11,24 +11,19 @@ Test-set annotations of other observers live in other folders (``LABELS_obs1``, 
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
 from typing import Literal, Sequence
 
 import numpy as np
 
-from .annotation_checks import NonSquareNotice, missing_classes
+from .annotation_checks import missing_classes
 from .contours import (contours_from_mask, fill_polygon, read_contour, scale_contour, write_contour)
 from .image_files import read_gray_image, resize_image, write_gray_png
 from .ivus_data import DataFormatError, IVUSData, SkippedSample
+from .samples import check_loader_arguments, load_samples, skip_or_raise
 from .. import BACKGROUND, INTIMA_MEDIA, LUMEN
 
 LUMEN_INSIDE_TOLERANCE = 0.01  # share of the lumen area allowed outside the media contour (annotation jitter)
-
-
-def _check_on_error(on_error: str) -> None:
-    if on_error not in ("raise", "skip"):
-        raise ValueError(f'on_error must be "raise" or "skip", got {on_error!r}')
 
 
 def _load_sample(image_path: Path, lumen_path: Path, media_path: Path, image_size: int) -> tuple:
@@ -87,9 +82,30 @@ def load_ivus_challenge(root: str | os.PathLike, image_size: int = 256, labels_d
     Example:
         >>> data = load_ivus_challenge("/data/ivus_challenge", labels_dir="LABELS")  # doctest: +SKIP
     """
-    _check_on_error(on_error)
-    if int(image_size) != image_size or image_size < 8:
-        raise ValueError(f"image_size must be an integer >= 8, got {image_size!r}")
+    image_size = check_loader_arguments(image_size, on_error)
+    root, dcm, labels = _challenge_folders(root, labels_dir)
+    image_paths = sorted(p for p in dcm.iterdir() if p.is_file() and p.suffix.lower() == ".png")
+    if not image_paths:
+        raise DataFormatError(dcm, "no .png images in this folder")
+    skipped: list[SkippedSample] = []
+    for error in _contours_without_images(labels, dcm, {p.stem for p in image_paths}):
+        skip_or_raise(error, Path(error.path).name, on_error, skipped)
+
+    def read_sample(image_path: Path) -> tuple:
+        lumen_path = labels / f"lum_{image_path.stem}.txt"
+        media_path = labels / f"med_{image_path.stem}.txt"
+        for path in (lumen_path, media_path):
+            if not path.is_file():
+                raise DataFormatError(path, f"missing contour file for image {image_path}")
+        return _load_sample(image_path, lumen_path, media_path, image_size)
+
+    return load_samples(image_paths, read_sample, source=root, notice_folder=dcm, image_size=image_size,
+                        on_error=on_error, skipped=skipped)
+
+
+def _challenge_folders(root, labels_dir: str) -> tuple[Path, Path, Path]:
+    """``(root, root/DCM, root/labels_dir)``; FileNotFoundError naming the missing one (and the label folders
+    that are there)."""
     root = Path(root).expanduser()
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: IVUS challenge folder not found")
@@ -100,49 +116,18 @@ def load_ivus_challenge(root: str | os.PathLike, image_size: int = 256, labels_d
     if not labels.is_dir():
         found = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.upper().startswith("LABELS"))
         raise FileNotFoundError(f"{labels}: contour folder not found (label folders present: {found or 'none'})")
-    image_paths = sorted(p for p in dcm.iterdir() if p.is_file() and p.suffix.lower() == ".png")
-    if not image_paths:
-        raise DataFormatError(dcm, "no .png images in this folder")
-    stems = {p.stem for p in image_paths}
+    return root, dcm, labels
 
-    problems: list[DataFormatError] = []
+
+def _contours_without_images(labels: Path, dcm: Path, stems: set[str]) -> list[DataFormatError]:
+    """One error per ``lum_*.txt`` / ``med_*.txt`` file whose image is not in ``dcm``, in file order."""
+    problems = []
     for contour in sorted(labels.glob("*.txt")):
         for prefix in ("lum_", "med_"):
             if contour.name.startswith(prefix) and contour.stem[len(prefix):] not in stems:
                 problems.append(DataFormatError(contour, f"contour file without an image "
                                                          f"(no {dcm.name}/{contour.stem[len(prefix):]}.png)"))
-    skipped: list[SkippedSample] = []
-    if problems:
-        if on_error == "raise":
-            raise problems[0]
-        skipped += [SkippedSample(Path(e.path).name, str(e)) for e in problems]
-
-    images, masks, names = [], [], []
-    stretched = NonSquareNotice(dcm, image_size)
-    for image_path in image_paths:
-        lumen_path = labels / f"lum_{image_path.stem}.txt"
-        media_path = labels / f"med_{image_path.stem}.txt"
-        try:
-            for path in (lumen_path, media_path):
-                if not path.is_file():
-                    raise DataFormatError(path, f"missing contour file for image {image_path}")
-            image, mask, shape = _load_sample(image_path, lumen_path, media_path, int(image_size))
-            stretched.check(image_path, shape)
-        except DataFormatError as err:
-            if on_error == "raise":
-                raise
-            skipped.append(SkippedSample(image_path.stem, str(err)))
-            continue
-        images.append(image)
-        masks.append(mask)
-        names.append(image_path.stem)
-    stretched.warn()
-    if skipped:
-        warnings.warn(f"{root}: skipped {len(skipped)} sample(s) or file(s); see IVUSData.skipped. First: "
-                      f"{skipped[0].reason}", UserWarning, stacklevel=2)
-    if not images:
-        raise DataFormatError(root, f"no valid samples ({len(skipped)} skipped; first: {skipped[0].reason})")
-    return IVUSData(np.stack(images), np.stack(masks), names, skipped)
+    return problems
 
 
 def write_challenge_layout(root: str | os.PathLike, images: np.ndarray, masks: np.ndarray,

@@ -91,8 +91,8 @@ def _pixel_grid(size: int) -> tuple[np.ndarray, np.ndarray]:
 def _radial_region(centre: np.ndarray, radius: np.ndarray, t: np.ndarray, size: int) -> np.ndarray:
     """Pixels whose centres lie inside the star-shaped outline ``radius(t)`` around ``centre``.
 
-    Evaluating the outline's own definition at every pixel is exact and, for these shapes, about 20 times faster
-    than general polygon filling.
+    Evaluating the outline's own definition at every pixel is exact and, for these shapes, much faster than
+    general polygon filling: one vectorised comparison per pixel instead of rasterising a polygon of many vertices.
     """
     y, x = _pixel_grid(size)
     dx, dy = x - centre[0], y - centre[1]

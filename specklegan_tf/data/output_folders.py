@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Iterator
+
+from specklegan_tf.core.atomic_files import atomic_folder
 
 
 @contextlib.contextmanager
@@ -30,6 +30,10 @@ def staged_folder(out: str | os.PathLike, replace: bool = False) -> Iterator[Pat
         ValueError: ``out`` is a file, or a non-empty folder and ``replace`` is False (checked before anything
             is written and again before the rename).
     On an exception inside the block the temporary folder is removed and ``out`` is left untouched.
+
+    The staging and the renames are :func:`specklegan_tf.core.atomic_files.atomic_folder`'s; this adds the
+    checks above, with a ``ValueError`` that the commands report as an option error, and refuses to replace a
+    file even with ``replace``.
     """
     out = Path(out)
 
@@ -40,19 +44,8 @@ def staged_folder(out: str | os.PathLike, replace: bool = False) -> Iterator[Pat
             raise ValueError(f"{os.fspath(out)!r} is not empty; give a new or empty folder or replace=True")
 
     check()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # Same parent: the final rename stays on one file system and is atomic.
-    temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
+    # replace=True: the rule on what may be replaced is check()'s, made again before the rename, because another
+    # process may have filled or created ``out`` while the block ran.
+    with atomic_folder(out, replace=True) as temporary:
         yield temporary
         check()
-        old = None
-        if out.is_dir():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.replace(out, old / out.name)  # an empty `out` is moved too: os.replace cannot overwrite a folder
-        os.replace(temporary, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise

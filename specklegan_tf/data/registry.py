@@ -5,11 +5,12 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+from specklegan_tf.core.atomic_files import atomic_file
 
 from .ivus_data import IVUSData
 from .phantom_simulator import DEFAULT_PHANTOM_SIZE, simulate_ivus
@@ -31,20 +32,6 @@ def phantom_cache_path(cache_dir: str | os.PathLike, image_size: int, n: int, se
     params = params or PhantomParams()
     digest = hashlib.sha1(json.dumps(dataclasses.asdict(params), sort_keys=True).encode()).hexdigest()[:10]
     return Path(cache_dir) / f"phantom_v{PHANTOM_VERSION}_{image_size}px_n{n}_seed{seed}_{digest}.npz"
-
-
-def _atomic_savez(path: Path, **arrays: np.ndarray) -> None:
-    """Write an .npz next to ``path`` and rename it into place: a crash or a parallel run never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tmp.npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def load_phantom(image_size: int = 256, n: int | None = None, seed: int = 0,
@@ -76,7 +63,8 @@ def load_phantom(image_size: int = 256, n: int | None = None, seed: int = 0,
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache file is simply rebuilt
     images, masks = simulate_ivus(int(n), image_size=image_size, seed=seed, **params)
-    _atomic_savez(path, images=images, masks=masks)
+    with atomic_file(path) as temporary:  # a crash or a parallel run never leaves half a cache file
+        np.savez_compressed(temporary, images=images, masks=masks)
     return IVUSData(images, masks, names)
 
 

@@ -30,6 +30,16 @@ def _check_rank4(layer, shape, what: str = "inputs") -> tuple:
     return shape
 
 
+def _conv(filters: int, kernel_size: int, spectral_norm: bool, dtype_policy, **kwargs) -> keras.layers.Layer:
+    """A "same"-padded ``Conv2D`` (spectral-normalised when asked) in the block's dtype policy.
+
+    Sub-layers take the block's policy, as Keras' own composite layers do: a block built with
+    ``dtype="mixed_float16"`` then computes in float16 throughout instead of falling back to the global policy.
+    """
+    conv = keras.layers.Conv2D(filters, kernel_size, padding="same", dtype=dtype_policy, **kwargs)
+    return maybe_spectral_norm(conv, spectral_norm)
+
+
 def _strided(size, stride: int):
     return None if size is None else (size + stride - 1) // stride
 
@@ -99,23 +109,23 @@ class SPADEResidualBlock(keras.layers.Layer):
         self.learned_shortcut = in_channels != self.filters
         sn = self.spectral_norm
 
+        policy = self.dtype_policy
+
         def spade(name):
-            return SPADE(self.hidden_channels, spectral_norm=sn, momentum=self.momentum, name=name)
+            return SPADE(self.hidden_channels, spectral_norm=sn, momentum=self.momentum, dtype=policy, name=name)
 
         self.spade_0 = spade("spade_0")
-        self.conv_0 = maybe_spectral_norm(keras.layers.Conv2D(middle, 3, padding="same", name="conv_0"), sn)
+        self.conv_0 = _conv(middle, 3, sn, policy, name="conv_0")
         self.spade_1 = spade("spade_1")
-        self.conv_1 = maybe_spectral_norm(keras.layers.Conv2D(self.filters, 3, padding="same", name="conv_1"), sn)
-        self.activation = keras.layers.LeakyReLU(0.2)
+        self.conv_1 = _conv(self.filters, 3, sn, policy, name="conv_1")
+        self.activation = keras.layers.LeakyReLU(0.2, dtype=policy)
         self.spade_0.build([x_shape, mask_shape])
         self.conv_0.build(x_shape)
         self.spade_1.build([(*x_shape[:3], middle), mask_shape])
         self.conv_1.build((*x_shape[:3], middle))
         if self.learned_shortcut:
             self.spade_s = spade("spade_shortcut")
-            self.conv_s = maybe_spectral_norm(
-                keras.layers.Conv2D(self.filters, 1, use_bias=False, name="conv_shortcut"), sn
-            )
+            self.conv_s = _conv(self.filters, 1, sn, policy, use_bias=False, name="conv_shortcut")
             self.spade_s.build([x_shape, mask_shape])
             self.conv_s.build(x_shape)
 
@@ -179,13 +189,12 @@ class DownsamplingResidualBlock(keras.layers.Layer):
     def build(self, input_shape) -> None:
         shape = _check_rank4(self, input_shape)
         stride = 2 if self.downsample else 1
-        sn = self.spectral_norm
-        self.conv_0 = maybe_spectral_norm(keras.layers.Conv2D(self.filters, 3, padding="same", name="conv_0"), sn)
-        self.norm = keras.layers.BatchNormalization(synchronized=True, name="norm") if self.normalization else None
-        self.activation = keras.layers.LeakyReLU(0.2)
-        self.conv_1 = maybe_spectral_norm(
-            keras.layers.Conv2D(self.filters, 3, strides=stride, padding="same", name="conv_1"), sn
-        )
+        sn, policy = self.spectral_norm, self.dtype_policy
+        self.conv_0 = _conv(self.filters, 3, sn, policy, name="conv_0")
+        self.norm = (keras.layers.BatchNormalization(synchronized=True, dtype=policy, name="norm")
+                     if self.normalization else None)
+        self.activation = keras.layers.LeakyReLU(0.2, dtype=policy)
+        self.conv_1 = _conv(self.filters, 3, sn, policy, strides=stride, name="conv_1")
         hidden = (*shape[:3], self.filters)
         self.conv_0.build(shape)
         if self.norm is not None:
@@ -193,9 +202,7 @@ class DownsamplingResidualBlock(keras.layers.Layer):
         self.conv_1.build(hidden)
         self.learned_shortcut = self.downsample or shape[-1] != self.filters
         if self.learned_shortcut:
-            self.conv_s = maybe_spectral_norm(
-                keras.layers.Conv2D(self.filters, 1, name="conv_shortcut"), sn
-            )
+            self.conv_s = _conv(self.filters, 1, sn, policy, name="conv_shortcut")
             self.conv_s.build(shape)
         self._shortcut_stride = stride
 
@@ -261,10 +268,13 @@ class ResidualBlock(keras.layers.Layer):
 
     def build(self, input_shape) -> None:
         shape = _check_rank4(self, input_shape)
-        self.norm_0 = keras.layers.BatchNormalization(momentum=self.momentum, synchronized=True, name="norm_0")
-        self.conv_0 = keras.layers.Conv2D(self.filters, 3, strides=self.strides, padding="same", name="conv_0")
-        self.norm_1 = keras.layers.BatchNormalization(momentum=self.momentum, synchronized=True, name="norm_1")
-        self.conv_1 = keras.layers.Conv2D(self.filters, 3, padding="same", name="conv_1")
+        policy = self.dtype_policy
+        self.norm_0 = keras.layers.BatchNormalization(momentum=self.momentum, synchronized=True, dtype=policy,
+                                                      name="norm_0")
+        self.conv_0 = _conv(self.filters, 3, False, policy, strides=self.strides, name="conv_0")
+        self.norm_1 = keras.layers.BatchNormalization(momentum=self.momentum, synchronized=True, dtype=policy,
+                                                      name="norm_1")
+        self.conv_1 = _conv(self.filters, 3, False, policy, name="conv_1")
         out_shape = self.compute_output_shape(shape)
         self.norm_0.build(shape)
         self.conv_0.build(shape)
@@ -272,7 +282,7 @@ class ResidualBlock(keras.layers.Layer):
         self.conv_1.build(out_shape)
         self.projection = self.strides != 1 or shape[-1] != self.filters
         if self.projection:
-            self.conv_s = keras.layers.Conv2D(self.filters, 1, use_bias=False, name="conv_shortcut")
+            self.conv_s = _conv(self.filters, 1, False, policy, use_bias=False, name="conv_shortcut")
             self.conv_s.build(shape)
         self._shortcut_stride = self.strides
 

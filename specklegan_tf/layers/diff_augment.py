@@ -138,6 +138,13 @@ class DiffAugment(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return [tuple(input_shape[0]), tuple(input_shape[1])]
 
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        # The masks stay float32 whatever the policy (one-hot values, and the layer casts them so): the default
+        # spec would announce both outputs in the compute dtype.
+        images, masks = inputs
+        return [keras.KerasTensor(tuple(images.shape), dtype=self.compute_dtype),
+                keras.KerasTensor(tuple(masks.shape), dtype="float32")]
+
     def get_config(self) -> dict:
         return {**super().get_config(), "policies": list(self.policies), "translation_ratio": self.translation_ratio,
                 "cutout_ratio": self.cutout_ratio, "background_class": self.background_class, "seed": self.seed}

@@ -124,10 +124,10 @@ def resample(inputs, indices, weights, out_height: int, out_width: int):
     return ops.reshape(ops.sum(gathered * w, axis=2), (shape[0], out_height, out_width, channels))
 
 
-# A transposed table pads every source pixel's list of (target, weight) pairs to the longest list. Beyond this
-# length a scatter-add is cheaper than the padded gather (measured at 256 px under XLA on the 2-core CPU: the
-# polar-to-Cartesian adjoint, 13 entries at most, gathered in 40 ms where the scatter took 152 ms; the
-# Cartesian-to-polar adjoint needs 476 entries for the centre pixel, which every radius-0 sample reads).
+# A transposed table pads every source pixel's list of (target, weight) pairs to the longest list. A short list
+# gathers faster than a scatter-add (the polar-to-Cartesian adjoint: 13 entries at most); a long one wastes most
+# of its work on padding (the Cartesian-to-polar adjoint: 476 entries for the centre pixel, which every radius-0
+# sample reads), so beyond this length the scatter-add is used. Timings: docs/measurements/floors.md.
 MAX_ADJOINT_ENTRIES = 32
 
 

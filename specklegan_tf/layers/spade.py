@@ -17,9 +17,12 @@ def maybe_spectral_norm(layer: keras.layers.Layer, spectral_norm: bool) -> keras
     """Wraps ``layer`` in ``keras.layers.SpectralNormalization`` when ``spectral_norm`` is true.
 
     Keras' wrapper estimates the spectral norm by power iteration only when called with ``training=True`` and
-    writes ``W / sigma`` back into the wrapped kernel (sigma is not differentiated through).
+    writes ``W / sigma`` back into the wrapped kernel (sigma is not differentiated through). The wrapper gets the
+    wrapped layer's dtype policy, so that a ``mixed_float16`` convolution is not cast back to float32 around it.
     """
-    return keras.layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if spectral_norm else layer
+    if not spectral_norm:
+        return layer
+    return keras.layers.SpectralNormalization(layer, dtype=layer.dtype_policy, name=f"sn_{layer.name}")
 
 
 def resize_mask(mask, like):
@@ -91,13 +94,17 @@ class SPADE(keras.layers.Layer):
         self.spectral_norm = bool(spectral_norm)
         self.momentum = float(momentum)
         self.norm = keras.layers.BatchNormalization(
-            center=False, scale=False, epsilon=self.epsilon, momentum=self.momentum, synchronized=True, name="norm"
+            center=False, scale=False, epsilon=self.epsilon, momentum=self.momentum, synchronized=True,
+            dtype=self.dtype_policy, name="norm",
         )
-        self.shared = maybe_spectral_norm(
-            keras.layers.Conv2D(self.hidden_channels, self.kernel_size, padding="same", activation="relu",
-                                name="mask_shared"),
-            self.spectral_norm,
-        )
+        self.shared = self._mask_conv(self.hidden_channels, "mask_shared", activation="relu")
+
+    def _mask_conv(self, filters: int, name: str, activation=None) -> keras.layers.Layer:
+        # Sub-layers take this layer's dtype policy (as Keras' own composite layers do): under "mixed_float16"
+        # they compute in float16 too, instead of the global policy's float32.
+        conv = keras.layers.Conv2D(filters, self.kernel_size, padding="same", activation=activation,
+                                   dtype=self.dtype_policy, name=name)
+        return maybe_spectral_norm(conv, self.spectral_norm)
 
     @staticmethod
     def _split_shapes(input_shape):
@@ -118,12 +125,8 @@ class SPADE(keras.layers.Layer):
         x_shape, mask_shape = self._split_shapes(input_shape)
         channels = int(x_shape[-1])
         self._mask_channels = int(mask_shape[-1])
-        self.gamma = maybe_spectral_norm(
-            keras.layers.Conv2D(channels, self.kernel_size, padding="same", name="mask_gamma"), self.spectral_norm
-        )
-        self.beta = maybe_spectral_norm(
-            keras.layers.Conv2D(channels, self.kernel_size, padding="same", name="mask_beta"), self.spectral_norm
-        )
+        self.gamma = self._mask_conv(channels, "mask_gamma")
+        self.beta = self._mask_conv(channels, "mask_beta")
         hidden_shape = (x_shape[0], x_shape[1], x_shape[2], self.hidden_channels)
         self.norm.build(x_shape)
         self.shared.build((x_shape[0], x_shape[1], x_shape[2], self._mask_channels))

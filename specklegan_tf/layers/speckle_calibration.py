@@ -134,7 +134,7 @@ def window_sizes_for_grain(axial_px: float, lateral_px: float, image_size: int, 
             ``(radial, angular)`` in polar mode, ``(rows, columns)`` otherwise).
         num_sizes: windows of the layer.
         spread: lowest and highest window relative to the centre one.
-        curve: a measured :class:`GrainCurve` to reuse (else measured here, a few seconds).
+        curve: a measured :class:`GrainCurve` to reuse (else measured here: one call of the layer and the grain estimator per window).
         seed: seed of the calibration's phases.
         window_profile: the layer's ``window_profile``; the curve is measured with it.
     """

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from specklegan_tf.layers.polar import resample, resample_adjoint
+from specklegan_tf.layers.polar import adjoint_table, resample, resample_adjoint
 
 __all__ = [
     "PolarTables",
@@ -79,6 +79,17 @@ class PolarTables:
     grid: tuple[int, int]
     image: tuple[int, int]
 
+    @classmethod
+    def from_resamplers(cls, to_polar, to_cartesian) -> "PolarTables":
+        """The tables of built :class:`~specklegan_tf.layers.CartesianToPolar` and ``PolarToCartesian`` layers."""
+        image = (to_cartesian.height, to_cartesian.width)
+        grid = tuple(to_polar._grid)
+        forward = (to_polar._indices, to_polar._weights)
+        backward = (to_cartesian._indices, to_cartesian._weights)
+        return cls(to_polar=forward, to_cartesian=backward,
+                   to_polar_adjoint=adjoint_table(*forward, image[0] * image[1]),
+                   to_cartesian_adjoint=adjoint_table(*backward, grid[0] * grid[1]), grid=grid, image=image)
+
 
 def _channels_first(x):
     return tf.transpose(x, (0, 3, 1, 2))
@@ -126,9 +137,8 @@ def speckle_magnitudes(amplitude, phases, windows, polar: PolarTables | None = N
 
 
 # Each stage is its own XLA function. Compiled as one function, the polar resamplings were fused into their
-# neighbours' transposes and lost their memory-friendly access pattern: at 256 px, batch 8, the backward kernel took
-# 668 ms as one function against 315 ms for its Cartesian part plus 64 ms for the polar-to-Cartesian adjoint on its
-# own (2-core CPU, quiet).
+# neighbours' transposes and lost their memory-friendly access pattern: the backward kernel took longer than its
+# Cartesian part and the adjoint resampling compiled apart (docs/measurements/floors.md).
 _compiled_resample = tf.function(resample, jit_compile=True, autograph=False)
 _compiled_resample_adjoint = tf.function(resample_adjoint, jit_compile=True, autograph=False)
 

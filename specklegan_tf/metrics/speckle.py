@@ -251,15 +251,7 @@ def speckle_statistics(images, masks, batch_size: int = 32,
         batch_masks = masks[start:start + batch_size]
         polar_masks = np.rint(to_polar(batch_masks.astype(np.float32), order=0)).astype(np.uint8)
         for c in classes:
-            for image, mask in zip(batch, batch_masks):
-                values = image[(mask == c) & inside]
-                if values.size >= 2:
-                    snr, m = amplitude_moments(values)
-                    if np.isfinite(snr) and np.isfinite(m):
-                        sums[c][0] += snr * values.size
-                        sums[c][1] += m * values.size
-                        sums[c][2] += values.size
-                sums[c][3] += int(values.size)
+            _add_moments(sums[c], batch, batch_masks == c, inside)
             weights = polar_masks == c  # the inscribed circle: every sample lies in the image
             if not weights.any():
                 continue
@@ -267,18 +259,32 @@ def speckle_statistics(images, masks, batch_size: int = 32,
             for total, part in zip(acf[c], polar_autocorrelation_sums(centred, weights)):
                 total += part.sum(axis=0)
 
-    result: dict[str, dict[str, float]] = {}
-    for c in classes:
-        weight = sums[c][2]
-        axial = autocorrelation_fwhm(acf[c][0], acf[c][1])
-        lateral_deg, lateral_px = lateral_grain(acf[c][2], acf[c][3], angles, radius_of_column)
-        result[CLASS_NAMES[c]] = {
-            "snr": sums[c][0] / weight if weight else math.nan,
-            "nakagami_m": sums[c][1] / weight if weight else math.nan,
-            "axial_grain_px": float(axial),
-            "lateral_grain_deg": lateral_deg,
-            "lateral_grain_px": lateral_px,
-            "pixels": int(sums[c][3]),
-        }
-    return result
+    return {CLASS_NAMES[c]: _class_summary(sums[c], acf[c], angles, radius_of_column) for c in classes}
+
+
+def _add_moments(sums: list, batch: np.ndarray, class_masks: np.ndarray, inside: np.ndarray) -> None:
+    """Adds one batch's per-image SNR and m, weighted by pixel count, to ``sums = [snr * n, m * n, n, pixels]``."""
+    for image, in_class in zip(batch, class_masks):
+        values = image[in_class & inside]
+        if values.size >= 2:
+            snr, m = amplitude_moments(values)
+            if np.isfinite(snr) and np.isfinite(m):
+                sums[0] += snr * values.size
+                sums[1] += m * values.size
+                sums[2] += values.size
+        sums[3] += int(values.size)
+
+
+def _class_summary(sums: list, acf: list, angles: int, radius_of_column: np.ndarray) -> dict[str, float]:
+    """One class's entry of :func:`speckle_statistics` from its moment sums and pooled autocorrelation sums."""
+    weight = sums[2]
+    lateral_deg, lateral_px = lateral_grain(acf[2], acf[3], angles, radius_of_column)
+    return {
+        "snr": sums[0] / weight if weight else math.nan,
+        "nakagami_m": sums[1] / weight if weight else math.nan,
+        "axial_grain_px": float(autocorrelation_fwhm(acf[0], acf[1])),
+        "lateral_grain_deg": lateral_deg,
+        "lateral_grain_px": lateral_px,
+        "pixels": int(sums[3]),
+    }
 

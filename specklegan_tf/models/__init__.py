@@ -4,7 +4,7 @@
 - ``build_discriminator``: the mask-conditioned discriminator.
 - ``SpeckleGAN``: a ``keras.Model`` with the non-saturating losses (Eqs. 6, 7) in ``train_step``.
 - ``make_gan_optimizers``: Adam (beta_1=0.5) with the paper's two-step learning-rate decay.
-- ``build_unet``: the residual U-Net of the segmentation study.
+- ``build_unet``: the residual U-Net of the segmentation study; ``CrossEntropyDiceLoss``: its loss.
 """
 from specklegan_tf.models.discriminator import build_discriminator
 from specklegan_tf.models.gan import SpeckleGAN, find_speckle_layer, generate_images
@@ -12,9 +12,11 @@ from specklegan_tf.models.generator import build_generator
 from specklegan_tf.models.losses import discriminator_loss, generator_loss
 from specklegan_tf.models.optimizers import make_gan_optimizers
 from specklegan_tf.models.phase_seeds import LatentPhaseSeeds
+from specklegan_tf.models.segmentation_loss import CrossEntropyDiceLoss
 from specklegan_tf.models.unet import build_unet  # the segmentation U-Net (segmentation study)
 
 __all__ = [
+    "CrossEntropyDiceLoss",
     "LatentPhaseSeeds",
     "SpeckleGAN",
     "build_discriminator",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import keras
 
+from specklegan_tf.core.validators import power_of_two
 from specklegan_tf.models.phase_seeds import LatentPhaseSeeds
 
 # Trunk channels (at width 1) of the SPADE residual block working at each resolution before upsampling.
@@ -16,10 +17,7 @@ SPECKLE_ROUTES = ("last_block", "direct")
 
 def check_image_size(image_size, name: str = "image_size") -> int:
     """Validates an image size: a power of two from 32 to 512, else ``ValueError`` naming the argument."""
-    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 32 or image_size > 512 \
-            or image_size & (image_size - 1):
-        raise ValueError(f"`{name}` must be a power of two from 32 to 512, got {image_size!r}")
-    return image_size
+    return power_of_two(image_size, f"`{name}`", low=32, high=512)
 
 
 def scaled(channels: int, width: float) -> int:
@@ -31,22 +29,6 @@ def _check_positive(value, name: str, kind=int):
     if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int) or value <= 0:
         raise ValueError(f"`{name}` must be a positive {kind.__name__}, got {value!r}")
     return value
-
-
-def _speckle(maps, z, image_size, speckle_sizes, polar, seed, window_shape, initial_window_sizes,
-             speckle_compression, shared_phases, window_profile):
-    """The speckle layer (named ``speckle``) applied to ``maps``, its phases hashed from ``z``."""
-    from specklegan_tf.layers import SpeckleLayer
-
-    phase_seeds = LatentPhaseSeeds(name="phase_seeds")(z)
-    # initial_window_sizes are in bins of this image size; the paper's window_init refers to 256 px.
-    window_options = {} if initial_window_sizes is None else {
-        "initial_window_sizes": initial_window_sizes, "reference_size": image_size,
-        "window_init": (28.0 * image_size / 256.0, 48.0 * image_size / 256.0)}
-    layer = SpeckleLayer(num_sizes=speckle_sizes, polar=polar, attention=True, seed=seed, name="speckle",
-                         window_shape=window_shape, compression=speckle_compression, shared_phases=shared_phases,
-                         window_profile=window_profile, **window_options)
-    return layer(maps, phase_seeds=phase_seeds)
 
 
 def build_generator(
@@ -127,6 +109,7 @@ def build_generator(
             that the learned windows set. The 1x1 kernel starts at zero, so training starts from the baseline's
             function and adds speckle as far as the discriminator asks for it.
 
+
     Inputs: ``mask`` one-hot float ``(N, image_size, image_size, num_classes)`` and ``z`` float ``(N, latent_dim)``,
     in that order. Output: float ``(N, image_size, image_size, 1)`` in ``[-1, 1]``.
 
@@ -137,15 +120,8 @@ def build_generator(
     """
     from specklegan_tf.layers import SPADEResidualBlock
 
-    check_image_size(image_size)
-    _check_positive(num_classes, "num_classes")
-    _check_positive(latent_dim, "latent_dim")
-    _check_positive(width, "width", float)
-    _check_positive(speckle_sizes, "speckle_sizes")
-    _check_positive(speckle_maps, "speckle_maps")
-    if last_channels is None:
-        last_channels = scaled(_LAST_CHANNELS, width)
-    _check_positive(last_channels, "last_channels")
+    last_channels = _check_generator_arguments(image_size, num_classes, latent_dim, width, speckle_sizes,
+                                               speckle_maps, last_channels)
     if speckle_route not in SPECKLE_ROUTES:
         raise ValueError(f"`speckle_route` must be one of {SPECKLE_ROUTES}, got {speckle_route!r}")
     if speckle_route == "direct" and speckle_skip:
@@ -157,6 +133,49 @@ def build_generator(
 
     mask = keras.Input((image_size, image_size, num_classes), name="mask")
     z = keras.Input((latent_dim,), name="z")
+    x = _trunk(mask, z, image_size, width, hidden)
+    # Penultimate block: the speckle layer's input maps at full resolution.
+    x = penultimate = SPADEResidualBlock(speckle_maps, hidden_channels=hidden, name="penultimate_block")([x, mask])
+    speckle_options = dict(num_sizes=speckle_sizes, polar=polar, seed=seed, window_shape=window_shape,
+                           compression=speckle_compression, shared_phases=shared_phases,
+                           window_profile=window_profile, initial_window_sizes=initial_window_sizes)
+    if speckle and speckle_route == "last_block":
+        x = _speckle_stage(x, z, image_size, speckle_skip, **speckle_options)
+    elif not speckle:
+        x = keras.layers.Identity(name="speckle")(x)
+    x = SPADEResidualBlock(last_channels, hidden_channels=hidden, name="last_block")([x, mask])
+    x = keras.layers.LeakyReLU(0.2, name="output_activation")(x)
+    to_image = keras.layers.Conv2D(1, 3, padding="same", name="to_image_conv")
+    x = keras.layers.SpectralNormalization(to_image, name="to_image")(x)
+    if speckle and speckle_route == "direct":
+        # Built after the baseline's layers, so that with the same global seed every shared layer starts with
+        # the baseline's weights and the whole generator starts as the baseline's function.
+        speckled = _speckle_stage(penultimate, z, image_size, False, **speckle_options)
+        speckle_to_image = keras.layers.Conv2D(1, 1, kernel_initializer="zeros", use_bias=False,
+                                               name="speckle_to_image")(speckled)
+        x = keras.layers.Add(name="add_speckle")([x, speckle_to_image])
+    image = keras.layers.Activation("tanh", dtype="float32", name="image")(x)
+    return keras.Model([mask, z], image, name=name)
+
+
+def _check_generator_arguments(image_size, num_classes, latent_dim, width, speckle_sizes, speckle_maps,
+                               last_channels) -> int:
+    """Checks the arguments before any layer is built; returns ``last_channels`` (default ``16 * width``)."""
+    check_image_size(image_size)
+    _check_positive(num_classes, "num_classes")
+    _check_positive(latent_dim, "latent_dim")
+    _check_positive(width, "width", float)
+    _check_positive(speckle_sizes, "speckle_sizes")
+    _check_positive(speckle_maps, "speckle_maps")
+    if last_channels is None:
+        last_channels = scaled(_LAST_CHANNELS, width)
+    return _check_positive(last_channels, "last_channels")
+
+
+def _trunk(mask, z, image_size: int, width: float, hidden: int):
+    """``z`` projected to a 4x4 grid (spectrally normalised dense), then SPADE blocks and x2 nearest upsampling
+    until the full size."""
+    from specklegan_tf.layers import SPADEResidualBlock
 
     channels = scaled(_TRUNK_CHANNELS[_GRID], width)
     dense = keras.layers.Dense(_GRID * _GRID * channels, name="projection_dense")
@@ -168,27 +187,19 @@ def build_generator(
                                name=f"spade_block_{resolution}")([x, mask])
         x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"upsample_{resolution}")(x)
         resolution *= 2
+    return x
 
-    # Penultimate block: the speckle layer's input maps at full resolution.
-    x = SPADEResidualBlock(speckle_maps, hidden_channels=hidden, name="penultimate_block")([x, mask])
-    penultimate = x
-    if speckle and speckle_route == "last_block":
-        speckled = _speckle(penultimate, z, image_size, speckle_sizes, polar, seed, window_shape,
-                            initial_window_sizes, speckle_compression, shared_phases, window_profile)
-        x = keras.layers.Concatenate(name="speckle_skip")([x, speckled]) if speckle_skip else speckled
-    elif not speckle:
-        x = keras.layers.Identity(name="speckle")(x)
-    x = SPADEResidualBlock(last_channels, hidden_channels=hidden, name="last_block")([x, mask])
-    x = keras.layers.LeakyReLU(0.2, name="output_activation")(x)
-    to_image = keras.layers.Conv2D(1, 3, padding="same", name="to_image_conv")
-    x = keras.layers.SpectralNormalization(to_image, name="to_image")(x)
-    if speckle and speckle_route == "direct":
-        # Built after the baseline's layers, so that with the same global seed every shared layer starts with
-        # the baseline's weights and the whole generator starts as the baseline's function.
-        speckled = _speckle(penultimate, z, image_size, speckle_sizes, polar, seed, window_shape,
-                            initial_window_sizes, speckle_compression, shared_phases, window_profile)
-        speckle_to_image = keras.layers.Conv2D(1, 1, kernel_initializer="zeros", use_bias=False,
-                                               name="speckle_to_image")(speckled)
-        x = keras.layers.Add(name="add_speckle")([x, speckle_to_image])
-    image = keras.layers.Activation("tanh", dtype="float32", name="image")(x)
-    return keras.Model([mask, z], image, name=name)
+
+def _speckle_stage(x, z, image_size: int, speckle_skip: bool, initial_window_sizes=None, **speckle_options):
+    """The speckle layer on the penultimate maps ``x``, its phases seeded from ``z`` (``LatentPhaseSeeds``), and
+    with ``speckle_skip`` the unspeckled maps concatenated beside its output."""
+    from specklegan_tf.layers import SpeckleLayer
+
+    phase_seeds = LatentPhaseSeeds(name="phase_seeds")(z)
+    # initial_window_sizes are in bins of this image size; the paper's window_init refers to 256 px.
+    window_options = {} if initial_window_sizes is None else {
+        "initial_window_sizes": initial_window_sizes, "reference_size": image_size,
+        "window_init": (28.0 * image_size / 256.0, 48.0 * image_size / 256.0)}
+    speckle_layer = SpeckleLayer(attention=True, name="speckle", **speckle_options, **window_options)
+    speckled = speckle_layer(x, phase_seeds=phase_seeds)
+    return keras.layers.Concatenate(name="speckle_skip")([x, speckled]) if speckle_skip else speckled

@@ -6,7 +6,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from specklegan_tf.training.segmentation_loss import CrossEntropyDiceLoss, cross_entropy_loss, soft_dice_loss
+from specklegan_tf.models.segmentation_loss import CrossEntropyDiceLoss, cross_entropy_loss, soft_dice_loss
 
 
 class Segmenter(keras.Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import keras
 
+from specklegan_tf.core.validators import power_of_two, require
 from specklegan_tf.layers import ResidualBlock
 
 MIN_IMAGE_SIZE = 32
@@ -17,16 +18,8 @@ MIN_IMAGE_SIZE = 32
 def _check_arguments(image_size: int, num_classes: int, base_filters: int, depth: int) -> None:
     if not isinstance(depth, int) or depth < 1:
         raise ValueError(f"build_unet: `depth` must be a positive integer, got depth={depth!r}.")
-    if (
-        not isinstance(image_size, int)
-        or image_size < MIN_IMAGE_SIZE
-        or image_size & (image_size - 1)
-        or image_size % (2**depth)
-    ):
-        raise ValueError(
-            "build_unet: `image_size` must be a power of two >= "
-            f"{MIN_IMAGE_SIZE} (divisible by 2**depth={2**depth}), got image_size={image_size!r}."
-        )
+    power_of_two(image_size, "`image_size`", low=MIN_IMAGE_SIZE, high=None)
+    require(image_size % 2**depth == 0, "`image_size`", f"must be divisible by 2**depth={2**depth}", image_size)
     if not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"build_unet: `num_classes` must be an integer >= 2, got num_classes={num_classes!r}.")
     if not isinstance(base_filters, int) or base_filters < 1:

@@ -221,7 +221,7 @@ def test_missing_folders(challenge, tmp_path):
     _expect(FileNotFoundError, tmp_path / "nowhere", lambda: load_ivus_challenge(tmp_path / "nowhere"))
     message = _expect(FileNotFoundError, challenge / "LABELS_obs1",
                       lambda: load_ivus_challenge(challenge, labels_dir="LABELS_obs1"))
-    assert "LABELS" in message.split("present:")[1]
+    assert message.endswith("(label folders present: ['LABELS'])"), message
     shutil.rmtree(challenge / "DCM")
     _expect(FileNotFoundError, challenge / "DCM", lambda: load_ivus_challenge(challenge))
 
@@ -271,7 +271,7 @@ def test_generic_image_without_label_and_label_without_image(folders):
     orphan = folders / "labels" / "zz.png"
     Image.fromarray(np.zeros((SIZE, SIZE), np.uint8)).save(orphan)
     _expect(DataFormatError, orphan, lambda: load_image_folders(folders / "images", folders / "labels"))
-    with pytest.warns(UserWarning):
+    with pytest.warns(UserWarning, match="skipped 2 sample"):
         data = load_image_folders(folders / "images", folders / "labels", image_size=SIZE, on_error="skip")
     assert data.names == ["s0", "s2"] and {s.name for s in data.skipped} == {"s1", "zz.png"}
 
@@ -337,9 +337,18 @@ def test_non_square_images_are_resized_with_a_warning_naming_the_file(folders):
     for folder in ("images", "labels"):
         path = folders / folder / "s0.png"
         Image.fromarray(np.asarray(Image.open(path))[:, : SIZE - 8]).save(path)
-    with pytest.warns(UserWarning, match=r"1 image\(s\) are not square \(first: .*s0.png, 56x64\)"):
+    with pytest.warns(UserWarning, match=r"1 image\(s\) are not square \(first: .*s0.png, 56x64\)") as record:
         data = load_image_folders(folders / "images", folders / "labels", image_size=SIZE)
     assert data.images.shape == (3, SIZE, SIZE)
+    assert [w.filename for w in record] == [__file__]  # the warning points at the loader's caller
+
+
+def test_the_skipped_samples_warning_points_at_the_loaders_caller(folders):
+    (folders / "labels" / "s1.png").unlink()
+    with pytest.warns(UserWarning, match="skipped 1 sample") as record:
+        data = load_image_folders(folders / "images", folders / "labels", image_size=SIZE, on_error="skip")
+    assert data.names == ["s0", "s2"] and "no label map" in data.skipped[0].reason
+    assert [w.filename for w in record] == [__file__]
 
 
 def test_n_train_larger_than_the_data_set_says_so(folders):

@@ -24,7 +24,8 @@ def test_translation_moves_image_and_mask_together_and_fills_black_background():
     assert np.all(labels[shifted_in] == 2)  # uncovered border: black image, background mask
     np.testing.assert_allclose(out[~shifted_in], code[labels[~shifted_in]])
     assert shifted_in.any(axis=(1, 2)).sum() >= 2  # most of the 4 samples moved (shifts up to 4 px per axis)
-    assert shifted_in.mean() < 0.25 * 2
+    # at most 4 rows and 4 columns of a 32 px image are uncovered
+    assert shifted_in.mean(axis=(1, 2)).max() <= 1.0 - (28.0 / 32.0) ** 2
 
 
 def test_color_is_a_per_image_affine_map_with_the_papers_ranges():
@@ -97,3 +98,26 @@ def test_runs_inside_the_gan_training_step_and_its_seed_state_is_checkpointed():
     assert np.isfinite(float(logs["g_loss"])) and np.isfinite(float(logs["d_loss"]))
     assert "augment_seed_state" in gan.checkpoint_items()
     assert np.any(gan.augment.seed_generator.state.numpy() != state_before)
+
+
+def test_under_jit_compile_the_augmentations_keep_their_properties_and_pass_gradients():
+    # XLA draws other numbers from the same stateless seeds, so the check is on what each policy must do.
+    code = np.array([0.2, 0.5, 0.8], "float32")
+    images = tf.Variable(code[LABELS][..., None])
+    layer = DiffAugment(["translation"], seed=6)
+
+    @tf.function(jit_compile=True)
+    def augment():
+        with tf.GradientTape() as tape:
+            out, masks = layer([images, MASKS], training=True)
+            loss = tf.reduce_sum(out)
+        return out, masks, tape.gradient(loss, images)
+
+    out, masks, grad = (t.numpy() for t in augment())
+    labels, out = masks.argmax(-1), out[..., 0]
+    shifted_in = out == -1.0
+    assert shifted_in.any(axis=(1, 2)).sum() >= 2  # the images did move
+    assert np.all(labels[shifted_in] == 2)
+    np.testing.assert_allclose(out[~shifted_in], code[labels[~shifted_in]])
+    # every output pixel is one input pixel or the border: the gradient counts how often each input pixel is used
+    assert set(np.unique(grad)) <= {0.0, 1.0} and grad.sum() == (~shifted_in).sum()

@@ -67,7 +67,7 @@ def test_compiled_kernel_runs_inside_an_outer_xla_function():
 
 def test_plain_kernel_context_restores_the_previous_state_after_an_error():
     assert compiled_kernel_allowed()
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="inside"):
         with plain_tensorflow_kernel():
             assert not compiled_kernel_allowed()
             with plain_tensorflow_kernel():

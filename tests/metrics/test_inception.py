@@ -80,8 +80,8 @@ def test_memory_does_not_grow_with_the_number_of_images(run):
     assert result["shape"] == [1000, 2048] and result["finite"]
     assert result["batch_consistency"] < 1e-4  # an image's features do not depend on its batch
     # Ten times more images may raise the peak only by about the output (1000 x 2048 float64 = 16 MB, held
-    # twice while concatenating). Measured here on 2026-11-25: +22 MB with batch_size=8, +474 MB with
-    # batch_size=1000 (all images at once), so the bound separates the two clearly.
+    # twice while concatenating); resizing all images at once raises it by hundreds of MB, so the bound separates
+    # the two (numbers in docs/measurements/floors.md).
     assert result["peak_after_1000"] - result["peak_after_100"] < 100.0, result
 
 

@@ -1,5 +1,7 @@
 """build_unet: shapes for 32..256 (acceptance 1), the paper's filter progression, bad arguments."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -32,10 +34,16 @@ def test_paper_architecture_three_halvings_filters_up_to_256_and_parameter_count
     assert 1_000_000 < count < 20_000_000
 
 
-@pytest.mark.parametrize("size", [16, 48, 100, 0, 64.0, "64"])
+@pytest.mark.parametrize("size", [16, 48, 100, 0, 64.0, "64", True])
 def test_bad_image_size_is_a_clear_value_error(size):
-    with pytest.raises(ValueError, match="image_size"):
+    with pytest.raises(ValueError, match=re.escape(f"`image_size` must be a power of two from 32, got {size!r}")):
         build_unet(image_size=size)
+
+
+def test_image_size_must_be_divisible_by_the_depths_downsampling():
+    assert build_unet(image_size=32, depth=5).output_shape == (None, 32, 32, 3)
+    with pytest.raises(ValueError, match=re.escape("`image_size` must be divisible by 2**depth=64, got 32")):
+        build_unet(image_size=32, depth=6)
 
 
 def test_other_bad_arguments():

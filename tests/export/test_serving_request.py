@@ -19,8 +19,16 @@ SIZE = 32
 
 
 def _serving_section() -> str:
-    text = README.read_text()
-    return text[text.index("### Serving with TF Serving"):text.index("### Synthetic training sets and evaluation")]
+    """The README's "Serving with TF Serving" section: from its heading to the next heading outside a code block."""
+    lines = README.read_text().splitlines()
+    start = lines.index("### Serving with TF Serving")
+    section, in_code = [], False
+    for line in lines[start + 1:]:
+        in_code ^= line.startswith("```")
+        if not in_code and line.startswith("#"):
+            break
+        section.append(line)
+    return "\n".join(section) + "\n"
 
 
 def test_readme_rest_request_feeds_the_exported_signature(tmp_path, monkeypatch):

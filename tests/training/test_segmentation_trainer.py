@@ -94,7 +94,7 @@ def test_bad_input_is_refused_with_clear_messages(tmp_path):
     with pytest.raises(ValueError, match="--image-size"):
         SegmentationConfig(image_size=48)
     with pytest.raises(FileNotFoundError, match="--pretrain"):
-        SegmentationConfig(pretrain=str(tmp_path / "missing"))
+        SegmentationConfig(pretrain=str(tmp_path / "missing")).check_paths()  # the file-system step
     config = SegmentationConfig(image_size=32, base_filters=4, n_train=3, batch_size=5, out=str(tmp_path / "run"),
                                 export_dir=str(tmp_path / "savedmodels"))
     with pytest.raises(ValueError, match="fewer than one batch"):

@@ -18,6 +18,8 @@ from typing import Iterator
 
 from specklegan_tf.layers.speckle_kernel import plain_tensorflow_kernel
 
+from specklegan_tf.core.atomic_files import atomic_file  # noqa: F401  (the one atomic writer; old name kept)
+
 
 def existing_versions(model_dir: str | os.PathLike) -> list[int]:
     """The numeric version folders under ``model_dir``, sorted (empty if the folder does not exist)."""
@@ -69,27 +71,6 @@ def atomic_directory(final_dir: str | os.PathLike) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def atomic_file(final_path: str | os.PathLike) -> Iterator[Path]:
-    """Yields a temporary path beside ``final_path`` (same suffix); on success it replaces ``final_path``.
-
-    An existing file at ``final_path`` stays intact until the new one is complete.
-    """
-    final_path = Path(final_path)
-    final_path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".tmp-{final_path.stem}-", suffix=final_path.suffix,
-                                        dir=final_path.parent)
-    os.close(handle)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # writers such as keras' save refuse nothing, but some expect to create the file themselves
-    try:
-        yield tmp
-        os.replace(tmp, final_path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def export_serving_archive(model, export_dir: str | os.PathLike, name: str, version: int | None,

@@ -113,8 +113,12 @@ def assert_jit_compile_matches_eager(layer: keras.layers.Layer, inputs, call_kwa
     assert len(differentiate) + len(layer.trainable_variables) == len(eager_grads) == len(jit_grads)
     for got, want in zip(_numpy(jit_outputs), _numpy(eager_outputs), strict=True):
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+    # A gradient that is zero by construction (a convolution bias followed by a normalisation, as in
+    # SPADEResidualBlock) comes out as float32 cancellation noise of the step's largest gradients (1e-5 against
+    # 30 measured), different under XLA. So the absolute tolerance scales with the largest gradient of the step.
+    assert all(want is not None for want in eager_grads), "every float input and trainable weight needs a gradient"
+    grad_scale = max(float(np.max(np.abs(_numpy(want)[0]))) for want in eager_grads)
     for got, want in zip(jit_grads, eager_grads, strict=True):
-        assert want is not None, "every float input and trainable weight should get a gradient"
-        np.testing.assert_allclose(_numpy(got)[0], _numpy(want)[0], rtol=rtol, atol=atol)
+        np.testing.assert_allclose(_numpy(got)[0], _numpy(want)[0], rtol=rtol, atol=atol + rtol * grad_scale)
     for variable, want in zip(layer.variables, eager_state, strict=True):
         np.testing.assert_allclose(variable.numpy(), want, rtol=rtol, atol=atol, err_msg=variable.path)

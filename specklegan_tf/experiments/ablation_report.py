@@ -121,11 +121,41 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
         window_lines.append(
             f"| {name} | {np.round(start, 2).tolist()} | {np.round(end, 2).tolist()} | {g0[0]:.2f} / {g0[1]:.2f} | "
             f"{g1[0]:.2f} / {g1[1]:.2f} | {data_text} |")
+    share_lines = speckle_share_lines(runs_dir, list(evaluation))
     notes = ["", "Tissue grain error: mean of |generated / real - 1| over the axial and lateral grain of the "
              "intima/media and background classes. Layer grain: the speckle layer's own output on a constant image "
              "at the geometric mean of its windows (calibration curve), before the last block; the windows at "
              "the start are those after the first epoch's updates (history.jsonl)."]
-    return "\n".join(lines + window_lines + notes) + "\n"
+    return "\n".join(lines + window_lines + share_lines + notes) + "\n"
+
+
+def speckle_share_lines(runs_dir: Path, names: list[str], masks: int = 32) -> list[str]:
+    """A table of how much of each direct-route run's image its speckle layer makes (empty if there is none).
+
+    Measured on ``masks`` synthetic masks (seed 0) with the run's final generator, see
+    :func:`~specklegan_tf.evaluation.speckle_share.speckle_share`.
+    """
+    import keras
+
+    from specklegan_tf.data import random_ivus_masks, to_one_hot
+    from specklegan_tf.evaluation.speckle_share import speckle_share
+
+    rows = []
+    for name in names:
+        config = _read_config(runs_dir / name)
+        path = runs_dir / name / "generator_final.keras"
+        if config.get("speckle_route", "last_block") != "direct" or not path.is_file():
+            continue
+        one_hot = to_one_hot(random_ivus_masks(masks, int(config["image_size"]), seed=0))
+        share = speckle_share(keras.saving.load_model(path, compile=False), one_hot)
+        rows.append(f"| {name} | {share['speckle_std']:.4f} | {share['baseline_std']:.4f} | {share['ratio']:.3f} | "
+                    f"{share['kernel_l2']:.4f} |")
+    if not rows:
+        return []
+    return ["", "| run (direct speckle route) | std of the speckle term | std of the baseline path | ratio | "
+            "1x1 kernel L2 |", "|---|---|---|---|---|", *rows, "",
+            f"Pre-tanh image = baseline path + speckle term; spatial standard deviations, mean over {masks} "
+            "synthetic masks (seed 0), final generator. The speckle term starts at zero (zero 1x1 kernel)."]
 
 
 def _read_config(run_dir: Path) -> dict:

@@ -5,7 +5,6 @@ and :func:`compare_models` for several models side by side.
 """
 from __future__ import annotations
 
-import csv
 import math
 import os
 from collections.abc import Mapping
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from specklegan_tf import CLASS_NAMES
+from specklegan_tf.core.atomic_files import write_csv
 from specklegan_tf.metrics._checks import as_images, as_masks
 from specklegan_tf.metrics.features import FeatureExtractor
 from specklegan_tf.metrics.frechet import fid as frechet_on_features
@@ -79,11 +79,8 @@ class EvaluationReport:
 
     def to_csv(self, path: str | os.PathLike) -> None:
         """Writes ``metric,value`` rows (empty value for metrics not computed)."""
-        with open(path, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["metric", "value"])
-            for metric, value in self.rows():
-                writer.writerow([metric, "" if value is None else repr(float(value))])
+        write_csv(path, [[metric, "" if value is None else float(value)] for metric, value in self.rows()],
+                  header=["metric", "value"])
 
     def to_markdown(self) -> str:
         """Two Markdown tables: the set-level metrics and the speckle statistics per class."""
@@ -136,11 +133,8 @@ class ModelComparison:
     def to_csv(self, path: str | os.PathLike) -> None:
         """Writes ``metric,<model 1>,<model 2>,...`` rows."""
         metrics, values = self._table()
-        with open(path, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["metric", *self.reports])
-            for metric, row in zip(metrics, values):
-                writer.writerow([metric, *("" if v is None else repr(float(v)) for v in row)])
+        write_csv(path, [[metric, *("" if v is None else float(v) for v in row)] for metric, row in zip(metrics, values)],
+                  header=["metric", *self.reports])
 
 
 def _fmt(value) -> str:

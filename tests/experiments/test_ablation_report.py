@@ -55,3 +55,30 @@ def test_a_budgets_speckle_options_reach_only_the_speckle_runs_and_diff_augment_
     assert speckle.epochs == baseline.epochs and speckle.lr == baseline.lr and speckle.width == baseline.width
     with pytest.raises(ValueError, match="speckle_options"):
         dataclasses.replace(budget, speckle_options=(("lr", "1"),))
+
+
+def test_speckle_share_table_has_one_row_per_direct_route_run(tmp_path):
+    import keras
+
+    from specklegan_tf.data import random_ivus_masks, to_one_hot
+    from specklegan_tf.evaluation.speckle_share import speckle_share
+    from specklegan_tf.experiments.ablation_report import speckle_share_lines
+    from specklegan_tf.models import build_generator
+
+    keras.utils.set_random_seed(0)
+    generator = build_generator(32, latent_dim=8, width=0.125, speckle=True, speckle_route="direct")
+    kernel = generator.get_layer("speckle_to_image").kernel
+    kernel.assign(np.full(kernel.shape, 0.1, "float32"))
+    for name, route in (("direct", "direct"), ("paper", "last_block")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.yaml").write_text(f"image_size: 32\nspeckle_route: {route}\n")
+        generator.save(tmp_path / name / "generator_final.keras")
+    lines = speckle_share_lines(tmp_path, ["direct", "paper"], masks=4)
+    rows = [line for line in lines if line.startswith("| direct |") or line.startswith("| paper |")]
+    assert len(rows) == 1 and rows[0].startswith("| direct |")
+    share = speckle_share(generator, to_one_hot(random_ivus_masks(4, 32, seed=0)))
+    cells = [float(cell) for cell in rows[0].strip("|").split("|")[1:]]
+    assert cells == pytest.approx([share["speckle_std"], share["baseline_std"], share["ratio"], share["kernel_l2"]],
+                                  abs=6e-4)
+    assert cells[3] == pytest.approx(0.1 * np.sqrt(kernel.shape[2]), abs=1e-4)  # the 1x1 kernel's L2 norm
+    assert speckle_share_lines(tmp_path, ["paper"]) == []

@@ -19,6 +19,20 @@ from specklegan_tf.metrics import (
 )
 
 
+def _markdown_tables(markdown: str) -> list[list[list[str]]]:
+    """The Markdown tables of ``markdown`` as lists of rows of stripped cells, without the ``|---|`` rules."""
+    tables, rows = [], []
+    for line in markdown.splitlines() + [""]:
+        if line.startswith("|"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if not all(set(cell) <= {"-"} for cell in cells):
+                rows.append(cells)
+        elif rows:
+            tables.append(rows)
+            rows = []
+    return tables
+
+
 @pytest.fixture(scope="module")
 def sets(phantom_sets):
     (real, real_masks), (other, other_masks) = phantom_sets
@@ -42,9 +56,21 @@ def test_report_rows_match_the_metric_functions(sets, tmp_path):
     assert values["speckle_fake_intima_media_snr"] == pytest.approx(fake_speckle["intima_media"]["snr"])
     assert "fid_inception_v3" not in values  # no Inception features were given
 
-    markdown = report.to_markdown()
-    assert "Texture Fréchet distance" in markdown and "SSIM" in markdown and "Nakagami m" in markdown
-    assert f"{report.ssim_mean:.3f} ± {report.ssim_std:.3f}" in markdown
+    metrics_table, speckle_table = _markdown_tables(report.to_markdown())
+    cells = {row[0]: row[1] for row in metrics_table[1:]}
+    assert float(cells["Texture Fréchet distance"]) == pytest.approx(values["texture_fd"], rel=1e-3)
+    assert cells["SSIM"] == f"{report.ssim_mean:.3f} ± {report.ssim_std:.3f}"
+    kid_mean, kid_std = (float(part) for part in cells["KID (texture)"].split(" ± "))
+    assert (kid_mean, kid_std) == pytest.approx((values["kid_texture_mean"], values["kid_texture_std"]), rel=1e-3)
+    for name in CLASS_NAMES:
+        jsd_row = next(value for label, value in cells.items() if label.startswith(f"JSD {name} "))
+        assert float(jsd_row) == pytest.approx(values[f"jsd_e-3_{name}"], rel=1e-3)
+    assert speckle_table[0] == ["Class", "Set", "SNR", "Nakagami m", "Axial grain [px]", "Lateral grain [px]"]
+    assert len(speckle_table) == 1 + 2 * len(CLASS_NAMES)
+    for name, which, *numbers in speckle_table[1:]:
+        keys = ("snr", "nakagami_m", "axial_grain_px", "lateral_grain_px")
+        prefix = f"speckle_{'real' if which == 'real' else 'fake'}_{name}_"
+        assert [float(x) for x in numbers] == pytest.approx([values[prefix + key] for key in keys], rel=1e-3)
 
     report.to_csv(tmp_path / "report.csv")
     with open(tmp_path / "report.csv", newline="") as handle:
@@ -110,4 +136,5 @@ def test_given_features_add_a_fid_row_and_drive_kid(sets):
     assert (values["kid_gray_moments_mean"], values["kid_gray_moments_std"]) == pytest.approx(
         kid(real, other, features=extractor, subsets=10, subset_size=8))
     assert values["texture_fd"] == pytest.approx(texture_frechet_distance(real, other))
-    assert "| FID (gray_moments) |" in report.to_markdown()
+    fid_cells = [row[1] for row in _markdown_tables(report.to_markdown())[0] if row[0] == "FID (gray_moments)"]
+    assert [float(cell) for cell in fid_cells] == pytest.approx([values["fid_gray_moments"]], rel=1e-3)

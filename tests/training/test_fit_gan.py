@@ -153,7 +153,11 @@ def test_demo_end_to_end_writes_checkpoints_logs_grid_and_export(runs):
     assert (run_dir / "generator_best.keras").exists() and (run_dir / "generator_final.keras").exists()
     history = [json.loads(line) for line in (run_dir / "history.jsonl").read_text().splitlines()]
     assert len(history) == 1 and np.isfinite(history[0]["validation"]["texture_fd"])
-    assert "ETA" in (runs["root"] / "A.log").read_text()  # the progress bar
+    # The progress bar: one line per step of the single epoch, ending with the full bar and the epoch summary.
+    log = (runs["root"] / "A.log").read_text()
+    bars = re.findall(rf"^epoch 1/1 \[[#.]{{24}}\] (\d)/{STEPS} ETA \S+ \(run \S+\)", log, flags=re.MULTILINE)
+    assert [int(step) for step in bars] == list(range(1, STEPS + 1)), log
+    assert re.search(r"^epoch 1/1 done in \d+:\d\d", log, flags=re.MULTILINE), log
 
 
 def test_sigkill_mid_epoch_then_rerun_resumes_and_matches_uninterrupted_run(runs):

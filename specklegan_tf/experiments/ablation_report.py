@@ -137,6 +137,7 @@ def speckle_share_lines(runs_dir: Path, names: list[str], masks: int = 32) -> li
     """
     import keras
 
+    import specklegan_tf.models  # noqa: F401  (registers the generator's custom layers for loading)
     from specklegan_tf.data import random_ivus_masks, to_one_hot
     from specklegan_tf.evaluation.speckle_share import speckle_share
 

@@ -1,9 +1,11 @@
 """Training the residual U-Net: optional pre-training on generated images, fine-tuning on real ones, export.
 
-:func:`fit_segmentation` is what ``python train/fit_segmentation.py`` runs; :func:`train_phase` (one training run
-in one run folder, in ``segmenter_training``) is shared with the segmentation study. Both train through the loop the GAN trainer uses,
-:func:`~specklegan_tf.training.runner.run_training`: the same strategies, atomic checkpoints with resume, NaN stop,
-progress bar with ETA and TensorBoard logs.
+:func:`fit_segmentation` is what ``python train/fit_segmentation.py`` runs: the run-folder lifecycle
+(``run_lifecycle``, shared with the GAN trainer) around :func:`train_phase` (one training run in one run folder,
+``segmenter_training``, shared with the segmentation study). The configuration, the data checks and the scoring
+are in ``segmentation_config``, ``segmentation_data`` and ``segmentation_scoring``; their names import from here
+as before. Training goes through the loop the GAN trainer uses, :func:`~specklegan_tf.training.runner.run_training`:
+the same strategies, atomic checkpoints with resume, NaN stop, progress bar with ETA and TensorBoard logs.
 
 Pre-training then fine-tuning (the paper's "Segmentation evaluation" section): the network is trained on the
 generated images of ``--pretrain DIR`` for ``--pretrain-epochs``, its weights are saved as

@@ -35,8 +35,11 @@ def _fsync_file(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_file(final_path: str | os.PathLike) -> Iterator[Path]:
+def atomic_file(final_path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yields a temporary path beside ``final_path`` (same suffix); on success it replaces ``final_path``.
+
+    ``suffix`` overrides the temporary name's ending for writers that check more than the last suffix (Keras'
+    ``save_weights`` wants ``.weights.h5``).
 
     The caller (or a library such as Keras' ``save``) writes the temporary path itself; it does not exist yet
     when yielded, because some writers insist on creating their file. An existing file at ``final_path`` stays
@@ -44,7 +47,8 @@ def atomic_file(final_path: str | os.PathLike) -> Iterator[Path]:
     """
     final_path = Path(final_path)
     final_path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f"{TEMPORARY_PREFIX}{final_path.stem}-", suffix=final_path.suffix,
+    handle, name = tempfile.mkstemp(prefix=f"{TEMPORARY_PREFIX}{final_path.stem}-",
+                                    suffix=final_path.suffix if suffix is None else suffix,
                                     dir=final_path.parent)
     os.close(handle)
     temporary = Path(name)

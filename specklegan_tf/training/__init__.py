@@ -3,13 +3,19 @@
 - ``config``: one configuration dataclass per trainer (presets, YAML/JSON files, command-line flags).
 - ``strategy``: default / ``MirroredStrategy`` / ``MultiWorkerMirroredStrategy`` (``TF_CONFIG``), ``is_chief``.
 - ``runtime``: seeds, op determinism, mixed precision.
-- ``runner``: the generic distributed training loop (resume, NaN stop, validation, progress, TensorBoard).
+- ``runner``: the generic distributed training loop (resume, NaN stop, validation, progress, TensorBoard); its
+  types are in ``run_types``, its epochs in ``training_loop``.
+- ``run_lifecycle``: the run-folder lifecycle both trainers share (lock, resume check, finished record, chief-only
+  logging, batch checks).
 - ``checkpoints``: atomic checkpoints of models, optimizers, RNG states and loop counters.
 - ``recovery``: the newest intact checkpoint of a damaged folder, and its repair (the resume rules).
 - ``folder_lock``, ``run_folder``: one process per run/study/reproduction folder; ``--restart``.
 - ``faults``: fault points where tests make the process kill itself (``SPECKLEGAN_TF_KILL_AT``).
 - ``progress``, ``summaries``: progress bar with ETA; TensorBoard scalars/images and sample grids.
-- ``gan_trainer``: ``train_gan(config)``, what ``python train/fit_gan.py`` runs.
+- ``gan_trainer``: ``train_gan(config)``, what ``python train/fit_gan.py`` runs; its models, validation and export
+  are in ``gan_models``, ``gan_validation`` and ``gan_export``.
+- ``segmentation_config``, ``segmentation_data``, ``segmentation_scoring``, ``segmenter_training``: the U-Net
+  trainer's configuration, data checks, inference and scores, and the reusable trainer.
 - ``segmentation_trainer``, ``segmentation_study``: the U-Net trainer and the paper's Table 2 study (issue 6).
 
 The names below are imported on first use (PEP 562), so that reading a configuration or printing ``--help``

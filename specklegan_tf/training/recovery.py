@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from specklegan_tf.core.atomic_files import write_text
+
 CHECKPOINT_NAME = "ckpt"
 STATE_FILE = "checkpoint"
 DAMAGED_FOLDER = "damaged"
@@ -218,7 +220,7 @@ def _scan(directory: Path) -> CheckpointScan:
 def repair(scan: CheckpointScan) -> None:
     """Move the damaged checkpoints' files to ``damaged/`` and rewrite the state file to name the chosen one.
 
-    Only the chief calls this. The state file is written to a temporary name and renamed (atomic on POSIX), with
+    Only the chief calls this. The state file is written atomically (``core.atomic_files``), with
     creation times from the files, so that ``tf.train.CheckpointManager`` keeps deleting the oldest ones as usual.
     """
     directory = scan.directory
@@ -241,6 +243,4 @@ def repair(scan: CheckpointScan) -> None:
     lines += [f'all_model_checkpoint_paths: "{p.name}"' for p in kept]
     lines += [f"all_model_checkpoint_timestamps: {t!r}" for t in times]
     lines.append(f"last_preserved_timestamp: {math.floor(min(times)) - 1.0!r}")
-    temporary = directory / (STATE_FILE + ".tmp")
-    temporary.write_text("\n".join(lines) + "\n")
-    os.replace(temporary, directory / STATE_FILE)
+    write_text(directory / STATE_FILE, "\n".join(lines) + "\n")

@@ -25,6 +25,8 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
+from specklegan_tf.core.atomic_files import write_bytes
+
 
 def _metadata(plugin: str, data_class: int) -> summary_pb2.SummaryMetadata:
     # Version-0 plugin data of the scalar, image and text plugins is empty; the plugin name selects the dashboard.
@@ -158,7 +160,7 @@ def labels_to_gray(masks: np.ndarray) -> np.ndarray:
 
 
 def save_png(image: np.ndarray, path: str | os.PathLike) -> Path:
-    """Save a gray image in [0, 1] (or uint8) as an 8-bit gray PNG, atomically (temporary file renamed into place)."""
+    """Save a gray image in [0, 1] (or uint8) as an 8-bit gray PNG, atomically (``core.atomic_files``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     image = np.asarray(image)
@@ -166,7 +168,4 @@ def save_png(image: np.ndarray, path: str | os.PathLike) -> Path:
         image = np.round(np.clip(image, 0.0, 1.0) * 255).astype(np.uint8)
     if image.ndim == 2:
         image = image[..., None]
-    temporary = path.with_name(path.stem + ".tmp.png")
-    temporary.write_bytes(tf.io.encode_png(image).numpy())
-    os.replace(temporary, path)
-    return path
+    return write_bytes(path, tf.io.encode_png(image).numpy())

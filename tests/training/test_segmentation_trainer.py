@@ -22,13 +22,13 @@ from specklegan_tf.training.segmentation_trainer import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_phantom_64_held_out_dice_within_two_minutes(tmp_path):
+def test_phantom_64_reaches_held_out_dice_exports_and_a_rerun_changes_nothing(tmp_path):
     config = SegmentationConfig(image_size=64, base_filters=8, n_train=80, val_images=40, epochs=5, lr=3e-3,
                                 val_every=5, seed=0, deterministic=True, out=str(tmp_path / "run"),
                                 export_dir=str(tmp_path / "savedmodels"), name="seg64")
     summary = fit_segmentation(config, stream=io.StringIO())
-    # The two-minute budget is a property of this configuration (40 steps of a small U-Net; see
-    # the README's Segmentation section for the measured time), not asserted: timings belong to benchmarks/.
+    # What this asserts is quality, export and rerun; the wall time is only printed (timings belong to benchmarks/,
+    # and this machine's load would make a time limit flaky).
     print(f"\nheld-out Dice after {summary.seconds:.0f} s (whole fit incl. export): {summary.validation}")
     assert summary.validation["dice_lumen"] > 0.85
     assert summary.validation["dice_intima_media"] > 0.6
@@ -61,7 +61,7 @@ def test_fine_tuning_starts_from_the_pretrained_weights(tmp_path):
     pretrained.load_weights(summary.pretrained_weights)
     finetuned = keras.saving.load_model(summary.keras_path)
     scratch = build_unet(32, base_filters=4)
-    scratch.set_weights(ReusableSegmenter.shared(config).initial_weights(config.seed))
+    scratch.set_weights(ReusableSegmenter(config).initial_weights(config.seed))
 
     p, f, s = _trainable_weights(pretrained), _trainable_weights(finetuned), _trainable_weights(scratch)
     # Fine-tuning made 2 Adam steps (10 images, batch 5, 1 epoch): each weight moved by about lr per step; the

@@ -1,0 +1,79 @@
+"""The models of a GAN run: the generator, discriminator, GAN and optimizers a configuration describes.
+
+:func:`gan_factory` returns the ``make_trainable`` that the training loop calls inside the strategy scope;
+:func:`data_matched_windows` computes ``--speckle-init data``'s initial speckle windows from the training images.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from specklegan_tf.core.atomic_files import write_json
+from specklegan_tf.training.config import GANConfig
+
+
+def data_matched_windows(images: np.ndarray, masks: np.ndarray, config: GANConfig, run_dir: Path, log) -> list:
+    """Window sizes whose speckle has the training images' tissue grain (``--speckle-init data``).
+
+    Measures the axial and lateral grain of the training images (``speckle_statistics``, without the lumen),
+    calibrates the speckle layer's grain against its window size at this image size, and writes both to
+    ``speckle_init.json`` in the run folder.
+    """
+    from specklegan_tf.layers import tissue_grain, window_sizes_for_grain
+    from specklegan_tf.layers.speckle_calibration import measure_grain_curve
+    from specklegan_tf.metrics import speckle_statistics
+
+    axial, lateral = tissue_grain(speckle_statistics(np.asarray(images), np.asarray(masks)))  # uint8 (N, H, W)
+    curve = measure_grain_curve(config.image_size, config.polar, seed=config.seed,
+                                window_profile=config.window_profile)
+    windows = window_sizes_for_grain(axial, lateral, config.image_size, config.polar, config.window_shape,
+                                     curve=curve, window_profile=config.window_profile)
+    log(f"Speckle init from the data: tissue grain axial {axial:.2f} px, lateral {lateral:.2f} px -> windows "
+        f"{np.round(np.asarray(windows), 2).tolist()} bins")
+    record = {"data_grain_px": {"axial": axial, "lateral": lateral}, "initial_window_sizes": windows,
+              "calibration": {"windows": curve.windows.tolist(), "axial_px": curve.axial_px.tolist(),
+                              "lateral_px": curve.lateral_px.tolist()}}
+    write_json(run_dir / "speckle_init.json", record)
+    return windows
+
+
+def gan_factory(config: GANConfig, policy: str, steps_per_epoch: int,
+                initial_windows: list | None = None) -> Callable[[], object]:
+    """``make_trainable()`` for :func:`~specklegan_tf.training.runner.run_training`: a compiled
+    :class:`~specklegan_tf.models.SpeckleGAN` with the paper's two Adam optimizers and their step decay.
+
+    Args:
+        config: The run's configuration (models, learning rates, decay epochs, DiffAugment).
+        policy: The Keras precision policy (``mixed_float16`` wraps the optimizers for loss scaling).
+        steps_per_epoch: Global steps per epoch (the decay epochs become decay steps).
+        initial_windows: Initial speckle window sizes (``--speckle-init data``), None for the default.
+    """
+    decay_steps = tuple(epoch * steps_per_epoch for epoch in config.decay_epochs)
+    lr_g, lr_d = config.learning_rates
+
+    def make_trainable():
+        from specklegan_tf.layers import DiffAugment
+        from specklegan_tf.models import SpeckleGAN, build_discriminator, build_generator, make_gan_optimizers
+
+        generator = build_generator(config.image_size, latent_dim=config.latent_dim,
+                                    speckle=config.model == "speckle", width=config.width, polar=config.polar,
+                                    seed=config.seed, window_shape=config.window_shape,
+                                    initial_window_sizes=initial_windows,
+                                    speckle_compression=config.speckle_compression,
+                                    shared_phases=config.shared_phases, speckle_skip=config.speckle_skip,
+                                    window_profile=config.window_profile,
+                                    last_channels=config.last_channels, speckle_route=config.speckle_route)
+        discriminator = build_discriminator(config.image_size, width=config.width)
+        policies = config.diff_augment_policies
+        augment = DiffAugment(policies, seed=config.seed + 1, name="diff_augment") if policies else None
+        gan = SpeckleGAN(generator, discriminator, latent_dim=config.latent_dim, seed=config.seed, augment=augment)
+        g_optimizer, d_optimizer = make_gan_optimizers(
+            lr_g, lr_d, decay_steps=decay_steps, decay_factors=config.decay_factors,
+            mixed_precision=policy == "mixed_float16")
+        gan.compile(g_optimizer, d_optimizer)
+        return gan
+
+    return make_trainable

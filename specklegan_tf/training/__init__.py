@@ -10,7 +10,7 @@
 - ``faults``: fault points where tests make the process kill itself (``SPECKLEGAN_TF_KILL_AT``).
 - ``progress``, ``summaries``: progress bar with ETA; TensorBoard scalars/images and sample grids.
 - ``gan_trainer``: ``train_gan(config)``, what ``python train/fit_gan.py`` runs.
-- ``segmentation_trainer``, ``segmentation_study``: the U-Net trainer and the paper's Table 2 study (issue 6).
+- ``segmentation_trainer``: the U-Net trainer (the paper's Table 2 study is ``specklegan_tf.experiments.study``).
 
 The names below are imported on first use (PEP 562), so that reading a configuration or printing ``--help``
 does not start TensorFlow, and logical devices can still be configured after ``import specklegan_tf.training``.
@@ -41,8 +41,6 @@ _EXPORTS = {
     "ProgressBar": "progress",
     "SegmentationConfig": "segmentation_trainer",
     "fit_segmentation": "segmentation_trainer",
-    "StudyConfig": "segmentation_study",
-    "run_study": "segmentation_study",
     "NonFiniteLossError": "runner",
     "RunResult": "runner",
     "Trainable": "runner",

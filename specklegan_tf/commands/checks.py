@@ -1,36 +1,13 @@
-"""Checks of command-line values that run before TensorFlow starts, each naming the option or file it refuses.
+"""File-system checks of command-line paths that run before TensorFlow starts (in the options' ``check_paths()``),
+each naming the option or file it refuses; rules on values alone are in :mod:`specklegan_tf.core.validators`.
 
 Example:
-    >>> parser.add_argument("--batch-size", type=at_least(1), default=16)
     >>> check_output_folder("--out", "synthetic_data", replace=False)   # ValueError if it holds files
 """
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
-
-
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """``--help`` with every option's default and the description and examples kept as written."""
-
-
-def at_least(minimum: int):
-    """An argparse ``type`` for integers ``>= minimum``; argparse names the option in its error message
-    (``argument --batch-size: must be at least 1, got 0``)."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-        if value < minimum:
-            rule = "must not be negative" if minimum == 0 else f"must be at least {minimum}"
-            raise argparse.ArgumentTypeError(f"{rule}, got {value}")
-        return value
-
-    parse.__name__ = f"integer >= {minimum}"
-    return parse
 
 
 def check_not_a_file(option: str, path: str | os.PathLike) -> None:

@@ -11,44 +11,70 @@ Writes report.md, report.csv and grid.png (masks, real images, one row per model
 """
 from __future__ import annotations
 
-import argparse
 import sys
+from dataclasses import dataclass, field
 
-from specklegan_tf.commands.checks import HelpFormatter, at_least, check_exists, check_not_a_file
+from specklegan_tf.commands.checks import check_exists, check_not_a_file
 from specklegan_tf.commands.startup import split_verbose, start_tensorflow
+from specklegan_tf.core.config import build_parser as _config_parser
+from specklegan_tf.core.config import load_config, option_help
+from specklegan_tf.core.validators import at_least, one_of
+
+FEATURES = ("texture", "inception")
 
 
-def build_parser(prog: str) -> argparse.ArgumentParser:
+@dataclass
+class EvaluateOptions:
+    """The options of ``specklegan evaluate`` (``train/evaluate_gan.py``)."""
+
+    model: tuple[str, ...] = field(metadata=option_help(
+        "SavedModel folder or .keras file of a generator (repeat for several models)", repeat=True))
+    out: str = field(metadata=option_help("output folder"))
+    name: tuple[str, ...] | None = field(default=None, metadata=option_help(
+        "display name, one per --model", repeat=True))
+    data: str = field(default="phantom", metadata=option_help("'phantom' or a data folder"))
+    n: int | None = field(default=None, metadata=option_help("use the first N samples of the data set",
+                                                              metavar="N"))
+    features: str = field(default="texture", metadata=option_help(
+        "features of FID/KID (texture needs no download)", choices=FEATURES))
+    inception_weights: str | None = field(default=None, metadata=option_help("local Inception-v3 weights file"))
+    grid_columns: int = field(default=6, metadata=option_help("masks shown in grid.png"))
+    seed: int = field(default=0, metadata=option_help("seed of the generator inputs and KID subsets"))
+
+    def __post_init__(self) -> None:
+        self.model = tuple(self.model)
+        self.name = None if self.name is None else tuple(self.name)
+        if self.n is not None:
+            at_least(self.n, "n", 1)
+        one_of(self.features, "features", FEATURES)
+        at_least(self.grid_columns, "grid_columns", 1)
+        at_least(self.seed, "seed", 0)
+        if self.name is not None and len(self.name) != len(self.model):
+            raise ValueError(f"got {len(self.name)} --name for {len(self.model)} --model: give one --name per "
+                             f"--model")
+
+    def check_paths(self) -> None:
+        """Everything that can be checked without TensorFlow, before it starts."""
+        for model in self.model:
+            check_exists("--model", model)
+        if self.data != "phantom":
+            check_exists("--data", self.data)
+        if self.inception_weights is not None:
+            check_exists("--inception-weights", self.inception_weights)
+        check_not_a_file("--out", self.out)
+
+
+def build_parser(prog: str):
     description, epilog = __doc__.split("\n\n", 1)
-    parser = argparse.ArgumentParser(prog=prog, description=description, epilog=epilog,
-                                     formatter_class=HelpFormatter)
-    parser.add_argument("--model", action="append", required=True,
-                        help="SavedModel folder or .keras file of a generator (repeat for several models)")
-    parser.add_argument("--name", action="append", default=None, help="display name, one per --model")
-    parser.add_argument("--data", default="phantom", help="'phantom' or a data folder")
-    parser.add_argument("--n", type=at_least(1), default=None, help="use the first N samples of the data set")
-    parser.add_argument("--features", choices=("texture", "inception"), default="texture",
-                        help="features of FID/KID (texture needs no download)")
-    parser.add_argument("--inception-weights", default=None, help="local Inception-v3 weights file")
-    parser.add_argument("--grid-columns", type=at_least(1), default=6, help="masks shown in grid.png")
-    parser.add_argument("--seed", type=at_least(0), default=0, help="seed of the generator inputs and KID subsets")
-    parser.add_argument("--out", required=True, help="output folder")
-    return parser
+    return _config_parser(EvaluateOptions, description=description, prog=prog, epilog=epilog)
 
 
 def main(argv: list[str] | None = None, prog: str = "specklegan evaluate") -> int:
     argv, verbose = split_verbose(sys.argv[1:] if argv is None else argv)
-    args = build_parser(prog).parse_args([str(a) for a in argv])
-    try:  # everything that can be checked without TensorFlow, before it starts
-        for model in args.model:
-            check_exists("--model", model)
-        if args.name is not None and len(args.name) != len(args.model):
-            raise ValueError(f"got {len(args.name)} --name for {len(args.model)} --model: give one --name per --model")
-        if args.data != "phantom":
-            check_exists("--data", args.data)
-        if args.inception_weights is not None:
-            check_exists("--inception-weights", args.inception_weights)
-        check_not_a_file("--out", args.out)
+    description, epilog = __doc__.split("\n\n", 1)
+    try:
+        args = load_config(EvaluateOptions, [str(a) for a in argv], description=description, prog=prog,
+                           epilog=epilog)
     except (FileNotFoundError, ValueError) as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
@@ -57,8 +83,9 @@ def main(argv: list[str] | None = None, prog: str = "specklegan evaluate") -> in
 
     from specklegan_tf.evaluation import evaluate_generators
 
+    names = None if args.name is None else list(args.name)
     try:
-        comparison = evaluate_generators(args.model, args.out, names=args.name, data=args.data, n=args.n,
+        comparison = evaluate_generators(list(args.model), args.out, names=names, data=args.data, n=args.n,
                                          features=args.features, inception_weights=args.inception_weights,
                                          grid_columns=args.grid_columns, seed=args.seed)
     except (FileNotFoundError, ValueError) as error:

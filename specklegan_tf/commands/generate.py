@@ -12,37 +12,56 @@ so the folder never mixes the pairs of two runs. --verbose shows TensorFlow's st
 """
 from __future__ import annotations
 
-import argparse
 import sys
+from dataclasses import dataclass, field
 
-from specklegan_tf.commands.checks import HelpFormatter, at_least, check_exists, check_output_folder
+from specklegan_tf.commands.checks import check_exists, check_output_folder
 from specklegan_tf.commands.startup import split_verbose, start_tensorflow
+from specklegan_tf.core.config import build_parser as _config_parser
+from specklegan_tf.core.config import load_config, option_help
+from specklegan_tf.core.validators import at_least
 
 
-def build_parser(prog: str) -> argparse.ArgumentParser:
+@dataclass
+class GenerateOptions:
+    """The options of ``specklegan generate`` (``train/generate.py``)."""
+
+    model: str = field(metadata=option_help("SavedModel folder or .keras file of a generator"))
+    out: str = field(metadata=option_help("output folder, new or empty (challenge layout: DCM/, LABELS/)"))
+    masks: str = field(default="synthetic", metadata=option_help("'synthetic', 'phantom' or a data folder"))
+    n: int = field(default=1000, metadata=option_help("number of image/mask pairs"))
+    replace: bool = field(default=False, metadata=option_help("replace the contents of a non-empty --out"))
+    seed: int = field(default=0, metadata=option_help("seed of the masks and the generator inputs"))
+    batch_size: int = field(default=16, metadata=option_help("images per generator call"))
+    image_size: int | None = field(default=None, metadata=option_help(
+        "expected image size; an error if the model generates another size", metavar="N"))
+
+    def __post_init__(self) -> None:
+        at_least(self.n, "n", 1)
+        at_least(self.seed, "seed", 0)
+        at_least(self.batch_size, "batch_size", 1)
+        if self.image_size is not None:
+            at_least(self.image_size, "image_size", 1)
+
+    def check_paths(self) -> None:
+        """Everything that can be checked without TensorFlow, before it starts."""
+        check_exists("--model", self.model)
+        if self.masks not in ("synthetic", "phantom"):
+            check_exists("--masks", self.masks)
+        check_output_folder("--out", self.out, replace=self.replace)
+
+
+def build_parser(prog: str):
     description, epilog = __doc__.split("\n\n", 1)
-    parser = argparse.ArgumentParser(prog=prog, description=description, epilog=epilog,
-                                     formatter_class=HelpFormatter)
-    parser.add_argument("--model", required=True, help="SavedModel folder or .keras file of a generator")
-    parser.add_argument("--masks", default="synthetic", help="'synthetic', 'phantom' or a data folder")
-    parser.add_argument("--n", type=at_least(1), default=1000, help="number of image/mask pairs")
-    parser.add_argument("--out", required=True, help="output folder, new or empty (challenge layout: DCM/, LABELS/)")
-    parser.add_argument("--replace", action="store_true", help="replace the contents of a non-empty --out")
-    parser.add_argument("--seed", type=at_least(0), default=0, help="seed of the masks and the generator inputs")
-    parser.add_argument("--batch-size", type=at_least(1), default=16, help="images per generator call")
-    parser.add_argument("--image-size", type=at_least(1), default=None,
-                        help="expected image size; an error if the model generates another size")
-    return parser
+    return _config_parser(GenerateOptions, description=description, prog=prog, epilog=epilog)
 
 
 def main(argv: list[str] | None = None, prog: str = "specklegan generate") -> int:
     argv, verbose = split_verbose(sys.argv[1:] if argv is None else argv)
-    args = build_parser(prog).parse_args([str(a) for a in argv])
-    try:  # everything that can be checked without TensorFlow, before it starts
-        check_exists("--model", args.model)
-        if args.masks not in ("synthetic", "phantom"):
-            check_exists("--masks", args.masks)
-        check_output_folder("--out", args.out, replace=args.replace)
+    description, epilog = __doc__.split("\n\n", 1)
+    try:
+        args = load_config(GenerateOptions, [str(a) for a in argv], description=description, prog=prog,
+                           epilog=epilog)
     except (FileNotFoundError, ValueError) as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2

@@ -11,35 +11,57 @@ tables (not the checkpoints), e.g. to docs/results/. --verbose shows TensorFlow'
 """
 from __future__ import annotations
 
-import argparse
 import sys
+from dataclasses import dataclass, field
 
-from specklegan_tf.commands.checks import HelpFormatter, at_least
+from specklegan_tf.commands.checks import check_exists
 from specklegan_tf.commands.startup import split_verbose, start_tensorflow
+from specklegan_tf.core.config import build_parser as _config_parser
+from specklegan_tf.core.config import load_config, option_help
+from specklegan_tf.core.validators import at_least, one_of
 from specklegan_tf.experiments.budgets import BUDGETS, get_budget  # no TensorFlow yet
 
 
-def build_parser(prog: str = "specklegan reproduce") -> argparse.ArgumentParser:
+@dataclass
+class ReproduceOptions:
+    """The options of ``specklegan reproduce`` (``train/reproduce_paper.py``); the budget names a
+    :class:`~specklegan_tf.experiments.budgets.Budget`."""
+
+    budget: str = field(metadata=option_help("compute budget: toy (test), small (2-core CPU), medium, paper (GPU)",
+                                             choices=list(BUDGETS)))
+    data: str = field(default="phantom", metadata=option_help(
+        "'phantom', an IVUS challenge folder (DCM/, LABELS/) or images/ + labels/"))
+    out: str | None = field(default=None, metadata=option_help("experiment folder (default runs/reproduce_<budget>)",
+                                                               metavar="OUT"))
+    inception_weights: str | None = field(default=None, metadata=option_help(
+        "InceptionV3 weights file: adds FID (no weights can be downloaded here)", metavar="FILE"))
+    data_seed: int = field(default=0, metadata=option_help("seed of the phantom data set"))
+    publish: str | None = field(default=None, metadata=option_help(
+        "copy report.md with its figures and tables to DIR when finished", metavar="DIR"))
+
+    def __post_init__(self) -> None:
+        one_of(self.budget, "budget", list(BUDGETS))
+        at_least(self.data_seed, "data_seed", 0)
+
+    def check_paths(self) -> None:
+        """The data folder and the Inception weights exist (before TensorFlow starts)."""
+        if str(self.data).strip().lower() != "phantom":
+            check_exists("--data", self.data)
+        if self.inception_weights is not None:
+            check_exists("--inception-weights", self.inception_weights)
+
+
+def build_parser(prog: str = "specklegan reproduce"):
     description, epilog = __doc__.split("\n\n", 1)
-    parser = argparse.ArgumentParser(prog=prog, description=description, epilog=epilog,
-                                     formatter_class=HelpFormatter)
-    parser.add_argument("--budget", required=True, choices=list(BUDGETS),
-                        help="compute budget: toy (test), small (2-core CPU), medium, paper (GPU)")
-    parser.add_argument("--data", default="phantom",
-                        help="'phantom', an IVUS challenge folder (DCM/, LABELS/) or images/ + labels/")
-    parser.add_argument("--out", default=None, help="experiment folder (default runs/reproduce_<budget>)")
-    parser.add_argument("--inception-weights", default=None, metavar="FILE",
-                        help="InceptionV3 weights file: adds FID (no weights can be downloaded here)")
-    parser.add_argument("--data-seed", type=at_least(0), default=0, help="seed of the phantom data set")
-    parser.add_argument("--publish", default=None, metavar="DIR",
-                        help="copy report.md with its figures and tables to DIR when finished")
-    return parser
+    return _config_parser(ReproduceOptions, description=description, prog=prog, epilog=epilog)
 
 
 def main(argv: list[str] | None = None, prog: str = "specklegan reproduce") -> int:
     argv, verbose = split_verbose(sys.argv[1:] if argv is None else argv)
-    args = build_parser(prog).parse_args(argv)
+    description, epilog = __doc__.split("\n\n", 1)
     try:
+        args = load_config(ReproduceOptions, [str(a) for a in argv], description=description, prog=prog,
+                           epilog=epilog)
         print(f"{prog}: budget {args.budget} on {args.data}; starting TensorFlow", flush=True)
         start_tensorflow(verbose)
         from specklegan_tf.experiments import publish_report, run_paper_experiment

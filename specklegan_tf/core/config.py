@@ -6,6 +6,7 @@ dataclass whose fields carry their help text (``field(metadata=option_help("..."
 
 - ``validate()``: checks of the values alone (called by ``__post_init__``, so a configuration read back from a run
   folder is checked the same way), raising ValueError naming the option (:mod:`specklegan_tf.core.validators`);
+- fields without a default: required options (argparse's usage error when neither a flag nor the file gives them);
 - ``check_paths()``: checks against the file system (input files exist, outputs are not files), run by
   :func:`load_config` as one explicit step after the values, and not when a saved configuration is read back.
 
@@ -42,7 +43,11 @@ ConfigT = TypeVar("ConfigT")
 
 
 def option_help(text: str, **extra: Any) -> dict[str, Any]:
-    """Field metadata: the flag's help text plus argparse extras such as ``choices``."""
+    """Field metadata: the flag's help text plus argparse extras such as ``choices`` or ``metavar``.
+
+    A variadic field (``tuple[int, ...]``) takes its values after one flag (``--n-train 50 100``); with
+    ``repeat=True`` it is given once per value instead (``--gan a --gan b``), for values that are paths.
+    """
     return {"help": text, **extra}
 
 
@@ -73,6 +78,13 @@ def _convert(key: str, annotation: Any, value: Any) -> Any:
             return None
         raise ValueError(f"{_option(key)} must not be empty")
     try:
+        if _is_variadic(base):
+            item = typing.get_args(base)[0]
+            if isinstance(value, str):  # one path from a file stays whole; numbers may be listed "50, 100"
+                value = [value] if item is str else value.replace(",", " ").split()
+            if not isinstance(value, (list, tuple)):
+                raise ValueError
+            return tuple(_convert(key, item, v) for v in value)
         if typing.get_origin(base) is tuple:
             item_types = typing.get_args(base)
             if isinstance(value, str):
@@ -101,9 +113,17 @@ def _convert(key: str, annotation: Any, value: Any) -> Any:
     raise ValueError(f"{_option(key)} expects {_describe(annotation)}, got {value!r}")
 
 
+def _is_variadic(annotation: Any) -> bool:
+    """``tuple[int, ...]``: any number of values (``nargs="+"``, or a repeatable flag)."""
+    args = typing.get_args(annotation)
+    return typing.get_origin(annotation) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
 def _describe(annotation: Any) -> str:
     base, optional = _unwrap_optional(annotation)
-    if typing.get_origin(base) is tuple:
+    if _is_variadic(base):
+        text = f"one or more values, each {_describe(typing.get_args(base)[0])}"
+    elif typing.get_origin(base) is tuple:
         text = f"{len(typing.get_args(base))} values"
     else:
         text = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(base, str(base))
@@ -174,16 +194,30 @@ def build_parser(config_cls: type[ConfigT], presets: Mapping[str, Mapping[str, A
     for f in dataclasses.fields(config_cls):
         annotation = _field_types(config_cls)[f.name]
         base, _ = _unwrap_optional(annotation)
-        help_text = f"{f.metadata.get('help', '')} (default: {defaults[f.name]})"
+        default = defaults[f.name]
+        default = list(default) if isinstance(default, tuple) and _is_variadic(base) else default
+        shown = "required" if default is dataclasses.MISSING else f"default: {default}"
+        help_text = f"{f.metadata.get('help', '')} ({shown})"
         kwargs: dict[str, Any] = {"dest": f.name, "help": help_text}
         if base is bool:
             parser.add_argument(_option(f.name), action=argparse.BooleanOptionalAction, **kwargs)
+            continue
+        if "metavar" in f.metadata:
+            kwargs["metavar"] = f.metadata["metavar"]
+        if _is_variadic(base):
+            item = typing.get_args(base)[0]
+            kwargs.setdefault("metavar", {int: "N", float: "X"}.get(item, "VALUE"))
+            if f.metadata.get("repeat"):
+                kwargs["action"] = "append"
+            else:
+                kwargs["nargs"] = "+"
+            parser.add_argument(_option(f.name), **kwargs)
             continue
         if typing.get_origin(base) is tuple:
             kwargs["nargs"] = len(typing.get_args(base))
         if "choices" in f.metadata:
             kwargs["choices"] = f.metadata["choices"]
-        else:
+        elif "metavar" not in kwargs:
             kwargs["metavar"] = {int: "N", float: "X"}.get(typing.get_args(base)[0] if kwargs.get("nargs")
                                                            else base, "VALUE")
         parser.add_argument(_option(f.name), **kwargs)
@@ -226,6 +260,11 @@ def load_config(config_cls: type[ConfigT], argv: Sequence[str] | None = None,
         settings = merge_settings(config_cls, presets[preset], f"preset {preset!r}")
     settings = merge_settings(config_cls, file_settings, f"--config {config_path}", settings)
     settings = merge_settings(config_cls, given, "command line", settings)
+    missing = [_option(f.name) for f in dataclasses.fields(config_cls)
+               if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+               and f.name not in settings]
+    if missing:  # a field without a default is a required option (given as a flag or in the file)
+        parser.error(f"the following arguments are required: {', '.join(missing)}")
     config = config_cls(**settings)
     if hasattr(config, "check_paths"):
         config.check_paths()

@@ -12,8 +12,10 @@ import numpy as np
 
 from specklegan_tf.evaluation.figure_files import save_figure
 from specklegan_tf.experiments.aggregate import metric_over_seeds
+from specklegan_tf.experiments.gan_runs import MODEL_LABELS, MODELS, synthetic_masks
 
-MODEL_STYLE = {"speckle": ("SpeckleGAN", "tab:blue", "o"), "baseline": ("Baseline GAN", "tab:orange", "s")}
+MODEL_STYLE = {"speckle": (MODEL_LABELS["speckle"], "tab:blue", "o"),
+               "baseline": (MODEL_LABELS["baseline"], "tab:orange", "s")}
 
 
 def _pyplot():
@@ -73,7 +75,6 @@ def fig6_grid(runs: dict[str, dict[str, Any]], budget, real_masks: np.ndarray, p
     Uses each (model, n) run of the first seed. The mask is drawn by ``random_ivus_masks`` with a prior fitted on
     all real masks and ``mask_seed``.
     """
-    from specklegan_tf.experiments.paper_experiment import MODELS, synthetic_masks
     from specklegan_tf.export import load_generator
 
     plt = _pyplot()

@@ -35,9 +35,9 @@ import numpy as np
 
 from specklegan_tf.experiments.artefacts import StageLog, read_json, write_json
 from specklegan_tf.experiments.budgets import Budget
+# Re-exported: older callers import these from here.
+from specklegan_tf.experiments.gan_runs import MODEL_LABELS, MODELS, run_name, synthetic_masks  # noqa: F401
 
-MODELS = ("speckle", "baseline")
-MODEL_LABELS = {"speckle": "SpeckleGAN", "baseline": "Baseline GAN"}
 SEEDS = {
     # Fixed seeds of the evaluation, the same for every model so that the comparison is paired.
     "synthetic_masks": 2020,  # random_ivus_masks of the evaluation set
@@ -65,11 +65,6 @@ class ExperimentResult:
     report_path: Path
     artefacts: dict[str, Path]
     seconds: float
-
-
-def run_name(model: str, n_train: int, seed: int) -> str:
-    """Folder name of one GAN run, e.g. ``speckle_n50_s0``."""
-    return f"{model}_n{n_train}_s{seed}"
 
 
 def _check_manifest(out: Path, manifest: dict[str, Any]) -> None:
@@ -100,13 +95,6 @@ def load_real_data(data: str, budget: Budget, data_seed: int):
 
     n = budget.data_images if str(data).strip().lower() == "phantom" else None
     return load_dataset(data, image_size=budget.image_size, n=n, seed=data_seed)
-
-
-def synthetic_masks(train_masks: np.ndarray, n: int, image_size: int, seed: int) -> np.ndarray:
-    """``n`` synthetic IVUS masks whose size/shape ranges are fitted on ``train_masks`` (the paper's evaluation)."""
-    from specklegan_tf.data.masks import fit_mask_prior, random_ivus_masks
-
-    return random_ivus_masks(n, image_size=image_size, seed=seed, prior=fit_mask_prior(train_masks))
 
 
 def gan_config(budget: Budget, model: str, n_train: int, seed: int, data: str, data_seed: int, run_dir: Path,

@@ -16,7 +16,7 @@
   are in ``gan_models``, ``gan_validation`` and ``gan_export``.
 - ``segmentation_config``, ``segmentation_data``, ``segmentation_scoring``, ``segmenter_training``: the U-Net
   trainer's configuration, data checks, inference and scores, and the reusable trainer.
-- ``segmentation_trainer``, ``segmentation_study``: the U-Net trainer and the paper's Table 2 study (issue 6).
+- ``segmentation_trainer``: the U-Net trainer (the paper's Table 2 study is ``specklegan_tf.experiments.study``).
 
 The names below are imported on first use (PEP 562), so that reading a configuration or printing ``--help``
 does not start TensorFlow, and logical devices can still be configured after ``import specklegan_tf.training``.
@@ -47,8 +47,6 @@ _EXPORTS = {
     "ProgressBar": "progress",
     "SegmentationConfig": "segmentation_trainer",
     "fit_segmentation": "segmentation_trainer",
-    "StudyConfig": "segmentation_study",
-    "run_study": "segmentation_study",
     "NonFiniteLossError": "runner",
     "RunResult": "runner",
     "Trainable": "runner",

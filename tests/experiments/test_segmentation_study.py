@@ -1,4 +1,5 @@
-"""The segmentation study (acceptance 4) on a tiny configuration, its statistics and its bad-input errors."""
+"""The segmentation study (acceptance 4) on a tiny configuration, its statistics and its bad-input errors; the
+array entry gives the folder entry's table for the same split; the command's options."""
 
 import csv
 import io
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 
 from specklegan_tf.data import load_dataset, write_challenge_layout
-from specklegan_tf.training.segmentation_study import (
+from specklegan_tf.experiments.study import (
     NO_PRETRAINING,
     StudyConfig,
     derive_seed,
@@ -16,6 +17,8 @@ from specklegan_tf.training.segmentation_study import (
     paired_p_value,
     parse_conditions,
     run_study,
+    run_study_on_arrays,
+    scenario_splits,
     summarize,
     table2_markdown,
 )
@@ -40,13 +43,24 @@ def _tiny(out, generated_folder, **overrides):
 
 
 def test_tiny_study_fills_table_and_reruns_identically(tmp_path, generated_folder):
+    import matplotlib.pyplot as plt
+
     first = run_study(_tiny(tmp_path / "a", generated_folder), stream=io.StringIO())
-    second = run_study(_tiny(tmp_path / "b", generated_folder), stream=io.StringIO())
+    # The array entry with the split the folder entry draws from the seed: the same study, so the same table
+    # (a rerun with the same seed is identical, whichever entry runs it).
+    config_b = _tiny(tmp_path / "b", generated_folder)
+    data = load_dataset("phantom", image_size=SIZE, n=30, seed=0)
+    train, test = scenario_splits(len(data), config_b.n_train, config_b.seed)
+    assert sorted(np.concatenate([train[0], test[0]]).tolist()) == list(range(30)) and len(train[0]) == 10
+    second = run_study_on_arrays(data.images, data.masks, train, test, config_b, names=data.names,
+                                 stream=io.StringIO())
 
     assert first.markdown == second.markdown
     assert (tmp_path / "a" / "table2.csv").read_text() == (tmp_path / "b" / "table2.csv").read_text()
     assert (tmp_path / "a" / "table2_pvalues.csv").read_text() == (tmp_path / "b" / "table2_pvalues.csv").read_text()
-    assert (tmp_path / "a" / "boxplot.png").stat().st_size > 1000
+    plot = plt.imread(tmp_path / "a" / "boxplot.png")
+    # 2x2 panels, figure (4 + 1.2 x 2 boxes) x 8 inches at 100 dpi; a drawn figure is not one flat colour
+    assert plot.shape[:2] == (800, 640) and plot[..., :3].std() > 0.05
 
     rows = list(csv.DictReader(open(tmp_path / "a" / "table2.csv")))
     # 1 scenario x 2 conditions x 2 metrics x 2 classes, every cell filled with a finite number
@@ -115,8 +129,12 @@ def test_bad_input_errors(tmp_path, generated_folder):
         _tiny(tmp_path, generated_folder, n_train=(8,))
     with pytest.raises(ValueError, match="each scenario needs images left over"):
         run_study(_tiny(tmp_path, generated_folder, n_train=(30,)), stream=io.StringIO())
+    # File-system checks are one explicit step (load_config runs it), not part of constructing the values.
+    missing = _tiny(tmp_path, generated_folder, pretrain=(str(tmp_path / "missing"),))
     with pytest.raises(FileNotFoundError, match="--pretrain"):
-        _tiny(tmp_path, generated_folder, pretrain=(str(tmp_path / "missing"),))
+        missing.check_paths()
+    with pytest.raises(FileNotFoundError, match="--pretrain"):
+        run_study(missing, stream=io.StringIO())
     with pytest.raises(ValueError, match="more than once"):
         parse_conditions(("a=x",), ("a=y",))
     # pre-training images of another size than the fine-tuning images
@@ -137,3 +155,43 @@ def test_bad_input_errors(tmp_path, generated_folder):
     # The loader refuses it, naming the label file (issue 14, item 10), before the study's own mask check.
     with pytest.raises(ValueError, match=r"labels/f03.png: the label map has no intima_media pixel"):
         run_study(_tiny(tmp_path / "masks", generated_folder, data=str(bad)), stream=io.StringIO())
+
+
+def test_array_entry_refuses_indices_that_do_not_fit(tmp_path, generated_folder):
+    data = load_dataset("phantom", image_size=SIZE, n=30, seed=0)
+    config = _tiny(tmp_path / "idx", generated_folder)
+    images, masks = data.images, data.masks
+    with pytest.raises(ValueError, match=r"--n-train 10: the scenario's train_indices hold 9 images"):
+        run_study_on_arrays(images, masks, np.arange(9), np.arange(9, 30), config, stream=io.StringIO())
+    with pytest.raises(ValueError, match="distinct indices"):
+        run_study_on_arrays(images, masks, np.arange(10), np.arange(5, 30), config, stream=io.StringIO())
+    with pytest.raises(ValueError, match="distinct indices"):
+        run_study_on_arrays(images, masks, np.arange(10), np.arange(10, 31), config, stream=io.StringIO())
+    with pytest.raises(ValueError, match="images left over"):
+        run_study_on_arrays(images, masks, np.arange(10), np.arange(0), config, stream=io.StringIO())
+    with pytest.raises(ValueError, match=r"one index array per --n-train scenario \(1\), got 2"):
+        run_study_on_arrays(images, masks, [np.arange(10)] * 2, [np.arange(10, 30)] * 2, config,
+                            stream=io.StringIO())
+    assert not (tmp_path / "idx" / "study_config.json").exists()  # refused before anything was written
+
+
+def test_study_options_through_the_one_configuration_mechanism(tmp_path, generated_folder):
+    from specklegan_tf.commands.study import build_parser
+    from specklegan_tf.core.config import load_config
+
+    args = ["--n-train", "10", "20", "--folds", "2", "--batch-size", "5", "--pretrain", f"a={generated_folder}",
+            "--pretrain", f"b={generated_folder}", "--n-data", "40", "--no-augment", "--image-size", "32"]
+    config = load_config(StudyConfig, args)
+    assert config.n_train == (10, 20) and config.n_data == 40 and config.augment is False
+    assert config.pretrain == (f"a={generated_folder}", f"b={generated_folder}") and config.gan == ()
+    help_text = build_parser().format_help()
+    assert "--n-train N [N ...]" in help_text and "--gan [NAME=]PATH" in help_text
+    file = tmp_path / "study.yaml"
+    file.write_text("n_train: [10]\nfolds: 2\nbatch_size: 5\nimage_size: 32\n")
+    assert load_config(StudyConfig, ["--config", str(file)]).n_train == (10,)
+    with pytest.raises(ValueError, match="--folds must be at least 2, got 1"):
+        load_config(StudyConfig, ["--folds", "1"])
+    with pytest.raises(FileNotFoundError, match="--gan: no such file or folder"):
+        load_config(StudyConfig, ["--gan", str(tmp_path / "missing.keras")])
+    with pytest.raises(ValueError, match="--n-train expects one or more values, each an integer"):
+        load_config(StudyConfig, ["--n-train", "ten"])

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from specklegan_tf.commands.checks import check_exists, check_output_folder
 from specklegan_tf.commands.startup import split_verbose, start_tensorflow
-from specklegan_tf.core.config import build_parser as _config_parser
-from specklegan_tf.core.config import load_config, option_help
+from specklegan_tf.commands.options import command_parser, parse_command_options
+from specklegan_tf.core.config import option_help
 from specklegan_tf.core.validators import at_least
 
 
@@ -52,18 +52,13 @@ class GenerateOptions:
 
 
 def build_parser(prog: str):
-    description, epilog = __doc__.split("\n\n", 1)
-    return _config_parser(GenerateOptions, description=description, prog=prog, epilog=epilog)
+    return command_parser(GenerateOptions, __doc__, prog)
 
 
 def main(argv: list[str] | None = None, prog: str = "specklegan generate") -> int:
     argv, verbose = split_verbose(sys.argv[1:] if argv is None else argv)
-    description, epilog = __doc__.split("\n\n", 1)
-    try:
-        args = load_config(GenerateOptions, [str(a) for a in argv], description=description, prog=prog,
-                           epilog=epilog)
-    except (FileNotFoundError, ValueError) as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
+    args = parse_command_options(GenerateOptions, argv, __doc__, prog)
+    if args is None:
         return 2
     print(f"{prog}: {args.n} images from {args.model} with {args.masks} masks into {args.out}", flush=True)
     start_tensorflow(verbose)

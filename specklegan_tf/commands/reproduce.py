@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from specklegan_tf.commands.checks import check_exists
 from specklegan_tf.commands.startup import split_verbose, start_tensorflow
-from specklegan_tf.core.config import build_parser as _config_parser
-from specklegan_tf.core.config import load_config, option_help
+from specklegan_tf.commands.options import command_parser, parse_command_options
+from specklegan_tf.core.config import option_help
 from specklegan_tf.core.validators import at_least, one_of
 from specklegan_tf.experiments.budgets import BUDGETS, get_budget  # no TensorFlow yet
 
@@ -52,16 +52,15 @@ class ReproduceOptions:
 
 
 def build_parser(prog: str = "specklegan reproduce"):
-    description, epilog = __doc__.split("\n\n", 1)
-    return _config_parser(ReproduceOptions, description=description, prog=prog, epilog=epilog)
+    return command_parser(ReproduceOptions, __doc__, prog)
 
 
 def main(argv: list[str] | None = None, prog: str = "specklegan reproduce") -> int:
     argv, verbose = split_verbose(sys.argv[1:] if argv is None else argv)
-    description, epilog = __doc__.split("\n\n", 1)
+    args = parse_command_options(ReproduceOptions, argv, __doc__, prog)
+    if args is None:
+        return 2
     try:
-        args = load_config(ReproduceOptions, [str(a) for a in argv], description=description, prog=prog,
-                           epilog=epilog)
         print(f"{prog}: budget {args.budget} on {args.data}; starting TensorFlow", flush=True)
         start_tensorflow(verbose)
         from specklegan_tf.experiments import publish_report, run_paper_experiment

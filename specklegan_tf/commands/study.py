@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import sys
 
+from specklegan_tf.commands.options import command_parser, parse_command_options
 from specklegan_tf.commands.startup import split_verbose, start_tensorflow
 
 
 def build_parser(prog: str = "specklegan study"):
     """The study's parser (one flag per :class:`~specklegan_tf.experiments.study_config.StudyConfig` field)."""
-    from specklegan_tf.core.config import build_parser as config_parser
     from specklegan_tf.experiments.study_config import StudyConfig
 
-    description, epilog = __doc__.split("\n\n", 1)
-    return config_parser(StudyConfig, description=description, prog=prog, epilog=epilog)
+    return command_parser(StudyConfig, __doc__, prog)
 
 
 def main(argv: list[str] | None = None, prog: str = "specklegan study") -> int:
@@ -32,13 +31,13 @@ def main(argv: list[str] | None = None, prog: str = "specklegan study") -> int:
     # The study's configuration checks its values with the U-Net trainer's, which imports TensorFlow: say so.
     print(f"{prog}: starting TensorFlow", flush=True)
     start_tensorflow(verbose)
-    from specklegan_tf.core.config import load_config
     from specklegan_tf.experiments.study import run_study
     from specklegan_tf.experiments.study_config import StudyConfig
 
-    description, epilog = __doc__.split("\n\n", 1)
+    config = parse_command_options(StudyConfig, argv, __doc__, prog)
+    if config is None:
+        return 2
     try:
-        config = load_config(StudyConfig, argv, description=description, prog=prog, epilog=epilog)
         config.check_data_path()
         run_study(config)
     except (ValueError, FileNotFoundError) as error:

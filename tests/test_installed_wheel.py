@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # end-to-end runs in child processes: see docs/testing.md (fast tier)
+
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--preset", "demo", "--epochs", "1", "--image-size", "32", "--width", "0.125", "--latent-dim", "16",
         "--n-train", "24", "--batch-size", "4", "--val-images", "8", "--grid-size", "4", "--name", "tiny"]

@@ -10,6 +10,8 @@ import pytest
 
 from specklegan_tf.diagnostics.crash_sweep import ProbeOutcome, run_probe
 
+pytestmark = pytest.mark.slow  # end-to-end runs in child processes: see docs/testing.md (fast tier)
+
 
 def _assert_ran(outcome: ProbeOutcome) -> None:
     assert outcome.ok, (

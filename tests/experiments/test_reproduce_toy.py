@@ -13,6 +13,8 @@ from specklegan_tf.experiments import BUDGETS, Budget, get_budget
 from specklegan_tf.experiments.aggregate import improvement_percent
 from specklegan_tf.experiments.paper_experiment import MODELS, run_name
 
+pytestmark = pytest.mark.slow  # end-to-end runs in child processes: see docs/testing.md (fast tier)
+
 EMPTY_CELL = re.compile(r"^(|n/a|nan|none|-|–)$", re.IGNORECASE)
 
 

@@ -42,6 +42,7 @@ def _tiny(out, generated_folder, **overrides):
     return StudyConfig(**settings)
 
 
+@pytest.mark.slow
 def test_tiny_study_fills_table_and_reruns_identically(tmp_path, generated_folder):
     import matplotlib.pyplot as plt
 

@@ -75,6 +75,7 @@ def run(tmp_path_factory):
     return home, json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_with_the_number_of_images(run):
     _, result = run
     assert result["shape"] == [1000, 2048] and result["finite"]

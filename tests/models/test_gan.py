@@ -99,6 +99,7 @@ def phantom_run(tmp_path_factory):
     return gan, data, record
 
 
+@pytest.mark.slow
 def test_training_steps_change_everything_and_stay_finite(phantom_run):
     _, _, record = phantom_run
     logs = record["logs"]
@@ -152,6 +153,7 @@ def test_generate_is_reproducible():
         gan.generate(labels + 3)
 
 
+@pytest.mark.slow
 def test_rectangular_windows_are_logged_per_axis_and_move_with_training():
     import numpy as np
     import tensorflow as tf

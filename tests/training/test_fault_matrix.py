@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # end-to-end runs in child processes: see docs/testing.md (fast tier)
+
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = ROOT / "tests" / "training" / "fault_run.py"
 TIMEOUT = 300

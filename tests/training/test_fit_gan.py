@@ -26,6 +26,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+pytestmark = pytest.mark.slow  # end-to-end runs in child processes: see docs/testing.md (fast tier)
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "train" / "fit_gan.py"
 STEPS = 6  # 24 images / batch 4

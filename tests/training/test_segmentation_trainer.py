@@ -22,6 +22,7 @@ from specklegan_tf.training.segmentation_trainer import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_phantom_64_reaches_held_out_dice_exports_and_a_rerun_changes_nothing(tmp_path):
     config = SegmentationConfig(image_size=64, base_filters=8, n_train=80, val_images=40, epochs=5, lr=3e-3,
                                 val_every=5, seed=0, deterministic=True, out=str(tmp_path / "run"),
@@ -46,6 +47,7 @@ def _trainable_weights(model: keras.Model) -> list[np.ndarray]:
     return [np.asarray(v) for v in model.trainable_weights]
 
 
+@pytest.mark.slow
 def test_fine_tuning_starts_from_the_pretrained_weights(tmp_path):
     generated = load_dataset("phantom", image_size=32, n=10, seed=7)
     write_challenge_layout(tmp_path / "generated", generated.images, generated.masks)

@@ -51,6 +51,11 @@ __all__ = ["SpeckleLayer", "WindowSizeRange", "soft_window_1d", "gaussian_window
            "WINDOW_PROFILES", "scaled_windows", "COMPRESSIONS"]
 
 COMPRESSIONS = ("none", "log")
+INPUT_DOMAINS = ("amplitude", "log")
+
+# With input_domain="log" the inputs are log amplitudes, softly clipped to +-LOG_INPUT_LIMIT nepers before exp
+# (87 dB either side of amplitude 1: more than any B-mode dynamic range) so that exp stays finite.
+LOG_INPUT_LIMIT = 10.0
 
 # Floor of the log compression, relative to amplitudes of order 1: keeps log finite in the speckle's dark spots
 # (the Rayleigh amplitude has no gap at 0) while leaving ~4.6 nepers (40 dB) of dynamic range below amplitude 1.
@@ -101,6 +106,11 @@ class SpeckleLayer(keras.layers.Layer):
             as the paper's formulation reads). Physically the phases are the scatterers' positions, which all
             feature maps of one image share: the maps' speckle patterns then line up instead of averaging out
             when the next layer sums them.
+        input_domain: ``"amplitude"`` (the paper: ``I`` is the scatterers' amplitude) or ``"log"``: the inputs are
+            log amplitudes (log echogenicity), ``I = exp(x)``, ``x`` softly clipped to ``+-LOG_INPUT_LIMIT`` nepers. With
+            ``compression="log"`` the layer then maps a log-echogenicity map to a log-compressed B-mode map,
+            ``log(exp(x) * R + exp(-LOG_INPUT_LIMIT))`` with ``R`` the speckle's Rayleigh factor, i.e. it *adds*
+            log speckle; the floor is the smallest amplitude the inputs can express instead of 0.01.
         reference_size: image size ``window_init`` refers to; the initial windows scale with ``S / reference_size``.
         polar: apply speckle on a polar grid about the image centre and resample back (paper Fig. 2), so that grains
             widen laterally with the distance from the centre as in IVUS. The polar grid has ``H`` radii (0 to the
@@ -161,11 +171,18 @@ class SpeckleLayer(keras.layers.Layer):
         compression: str = "none",
         shared_phases: bool = False,
         window_profile: str = "rect",
+        input_domain: str = "amplitude",
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
         if compression not in COMPRESSIONS:
             raise ValueError(f"`compression` must be one of {COMPRESSIONS}; received compression={compression!r}.")
+        if input_domain not in INPUT_DOMAINS:
+            raise ValueError(f"`input_domain` must be one of {INPUT_DOMAINS}; received input_domain={input_domain!r}.")
+        self.input_domain = input_domain
+        # Log inputs can ask for amplitudes down to exp(-LOG_INPUT_LIMIT): the floor sits there, so that every level
+        # they can express stays distinct after compression (a display then clips at the level it wants).
+        self._compression_floor = math.exp(-LOG_INPUT_LIMIT) if input_domain == "log" else LOG_COMPRESSION_FLOOR
         if isinstance(num_sizes, bool) or int(num_sizes) != num_sizes or num_sizes < 1:
             raise ValueError(f"`num_sizes` must be an integer >= 1; received num_sizes={num_sizes!r}.")
         low, high = check_window_arguments(window_init, reference_size, window_shape, window_profile)
@@ -283,14 +300,19 @@ class SpeckleLayer(keras.layers.Layer):
         channels = inputs.shape[-1]
         batch = ops.shape(inputs)[0]
         x = ops.cast(inputs, "float32")
+        amplitude = x
+        if self.input_domain == "log":
+            # A soft clip: it moves x by about exp(|x| - LOG_INPUT_LIMIT) nepers (0.02 at |x| = 6), smooth beyond.
+            limited = x - ops.softplus(x - LOG_INPUT_LIMIT) + ops.softplus(-x - LOG_INPUT_LIMIT)
+            amplitude = ops.exp(limited)
         phi = draw_phases(self.seed_generator, self._grid, batch, 1 if self.shared_phases else channels, phases,
                           phase_seeds)
         if self.shared_phases:
             phi = ops.repeat(phi, channels, axis=-1)  # one rough object for every map: the kernels take (N, ., ., C)
         kernel = compiled_speckle_magnitudes if self.compiled and compiled_kernel_allowed() else speckle_magnitudes
-        speckled = kernel(x, phi, self.windows(), self._polar_tables if self.polar else None)
+        speckled = kernel(amplitude, phi, self.windows(), self._polar_tables if self.polar else None)
         if self.compression == "log":
-            speckled = ops.log(speckled + LOG_COMPRESSION_FLOOR)
+            speckled = ops.log(speckled + self._compression_floor)
         if self.attention:
             speckled = self.channel_attention([x, speckled])
         return ops.cast(speckled, self.compute_dtype)
@@ -313,6 +335,7 @@ class SpeckleLayer(keras.layers.Layer):
             "compression": self.compression,
             "shared_phases": self.shared_phases,
             "window_profile": self.window_profile,
+            "input_domain": self.input_domain,
         }
 
     @classmethod

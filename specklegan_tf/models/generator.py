@@ -12,7 +12,7 @@ _TRUNK_CHANNELS = {4: 256, 8: 256, 16: 256, 32: 128, 64: 64, 128: 32, 256: 16}
 _GRID = 4  # the dense projection is reshaped to a 4x4 grid
 _SPADE_HIDDEN = 64  # the paper: "the first convolutions in all SPADE layers have 64 output channels"
 _LAST_CHANNELS = 16  # the residual block after the speckle layer
-SPECKLE_ROUTES = ("last_block", "direct")
+SPECKLE_ROUTES = ("last_block", "direct", "echo")
 
 
 def check_image_size(image_size, name: str = "image_size") -> int:
@@ -50,6 +50,7 @@ def build_generator(
     window_profile: str = "rect",
     last_channels: int | None = None,
     speckle_route: str = "last_block",
+    echo_gain: float = 1.0,
 ) -> keras.Model:
     """Builds the mask-conditioned generator of SpeckleGAN, or with ``speckle=False`` the paper's baseline.
 
@@ -108,6 +109,16 @@ def build_generator(
             speckle is additive there (``log(R * S) = log R + log S``), and no 3x3 convolution blurs the grain
             that the learned windows set. The 1x1 kernel starts at zero, so training starts from the baseline's
             function and adds speckle as far as the discriminator asks for it.
+            ``"echo"``: B-mode image formation. The output convolution's one channel is read as a log-echogenicity
+            map, the speckle layer (``input_domain="log"``, so ``speckle_compression="log"`` is required) turns it
+            into a log-compressed speckled map per window size, and a 1x1 convolution (starting as their mean)
+            gives the image before the ``tanh``. The speckle is at full strength from the first step and no layer
+            after it can blur its grain. The baseline with this route has the identity in the speckle layer's place
+            and the same 1x1 convolution (on one map): the paper's baseline up to an affine map, nothing else
+            changed. ``speckle_maps`` is then unused by the speckle layer (it acts on the one-channel map).
+        echo_gain: initial gain of the ``"echo"`` route's 1x1 convolution, in image units per neper of log
+            amplitude (its kernel starts at ``echo_gain / maps``), for both models. A B-mode display maps its
+            dynamic range (40-60 dB, about 5-7 nepers) onto the gray scale, [-1, 1] here: about 0.3 per neper.
 
 
     Inputs: ``mask`` one-hot float ``(N, image_size, image_size, num_classes)`` and ``z`` float ``(N, latent_dim)``,
@@ -124,9 +135,13 @@ def build_generator(
                                                speckle_maps, last_channels)
     if speckle_route not in SPECKLE_ROUTES:
         raise ValueError(f"`speckle_route` must be one of {SPECKLE_ROUTES}, got {speckle_route!r}")
-    if speckle_route == "direct" and speckle_skip:
-        raise ValueError("`speckle_skip` has no meaning with speckle_route='direct' (the last block already gets "
-                         "the penultimate maps); give one of them")
+    if speckle_route != "last_block" and speckle_skip:
+        raise ValueError(f"`speckle_skip` has no meaning with speckle_route={speckle_route!r} (the last block "
+                         "already gets the penultimate maps); give one of them")
+    _check_positive(echo_gain, "echo_gain", float)
+    if speckle and speckle_route == "echo" and speckle_compression != "log":
+        raise ValueError("speckle_route='echo' feeds the speckle layer log echogenicity and reads B-mode gray "
+                         f"levels: it needs speckle_compression='log', got {speckle_compression!r}")
     if name is None:
         name = "specklegan_generator" if speckle else "baseline_generator"
     hidden = scaled(_SPADE_HIDDEN, width)
@@ -141,7 +156,7 @@ def build_generator(
                            window_profile=window_profile, initial_window_sizes=initial_window_sizes)
     if speckle and speckle_route == "last_block":
         x = _speckle_stage(x, z, image_size, speckle_skip, **speckle_options)
-    elif not speckle:
+    elif not speckle and speckle_route != "echo":
         x = keras.layers.Identity(name="speckle")(x)
     x = SPADEResidualBlock(last_channels, hidden_channels=hidden, name="last_block")([x, mask])
     x = keras.layers.LeakyReLU(0.2, name="output_activation")(x)
@@ -154,6 +169,8 @@ def build_generator(
         speckle_to_image = keras.layers.Conv2D(1, 1, kernel_initializer="zeros", use_bias=False,
                                                name="speckle_to_image")(speckled)
         x = keras.layers.Add(name="add_speckle")([x, speckle_to_image])
+    if speckle_route == "echo":
+        x = _echo_stage(x, z, speckle, echo_gain, speckle_options)
     image = keras.layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model([mask, z], image, name=name)
 
@@ -188,6 +205,19 @@ def _trunk(mask, z, image_size: int, width: float, hidden: int):
         x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"upsample_{resolution}")(x)
         resolution *= 2
     return x
+
+
+def _echo_stage(log_echogenicity, z, speckle: bool, gain: float, speckle_options: dict):
+    """The ``"echo"`` route after the output convolution: speckle on the log-echogenicity map (SpeckleGAN) or the
+    identity (baseline), then a 1x1 convolution that starts as ``gain`` times the mean of its input maps."""
+    image_size = log_echogenicity.shape[1]
+    if speckle:
+        x = _speckle_stage(log_echogenicity, z, image_size, False, input_domain="log", **speckle_options)
+    else:
+        x = keras.layers.Identity(name="speckle")(log_echogenicity)
+    maps = x.shape[-1]
+    return keras.layers.Conv2D(1, 1, kernel_initializer=keras.initializers.Constant(gain / maps),
+                               name="speckled_to_image")(x)
 
 
 def _speckle_stage(x, z, image_size: int, speckle_skip: bool, initial_window_sizes=None, **speckle_options):

@@ -169,8 +169,12 @@ class GANConfig(TrainerConfig):
         "give the last block the penultimate maps beside the speckled ones (SpeckleGAN only)"))
     speckle_route: str = field(default="last_block", metadata=_help(
         "where the speckled maps go: the last block's input (the paper) or 'direct': a 1x1 convolution added "
-        "before the output tanh, the last block keeping the baseline's input (SpeckleGAN only)",
-        choices=("last_block", "direct")))
+        "before the output tanh, the last block keeping the baseline's input (SpeckleGAN only), or 'echo': "
+        "speckle on the output convolution's map read as log echogenicity, then a 1x1 convolution (B-mode image "
+        "formation; needs --speckle-compression log; the baseline gets the same 1x1 convolution)",
+        choices=("last_block", "direct", "echo")))
+    echo_gain: float = field(default=1.0, metadata=_help(
+        "initial gain of the 'echo' route's 1x1 convolution in image units per neper, for both models"))
     last_channels: int | None = field(default=None, metadata=_help(
         "channels of the generator's last block, for both models (default 16 x width)"))
     diff_augment: str = field(default="none", metadata=_help(
@@ -194,9 +198,14 @@ class GANConfig(TrainerConfig):
         power_of_two(self.image_size, "image_size")
         _require(self.width > 0 and math.isfinite(self.width), "width", "must be a positive number", self.width)
         _require(self.latent_dim >= 1, "latent_dim", "must be at least 1", self.latent_dim)
-        _require(not (self.speckle_route == "direct" and self.speckle_skip), "speckle_skip",
-                 "has no meaning with --speckle-route direct (the last block already gets the penultimate maps)",
-                 self.speckle_skip)
+        _require(not (self.speckle_route != "last_block" and self.speckle_skip), "speckle_skip",
+                 f"has no meaning with --speckle-route {self.speckle_route} (the last block already gets the "
+                 "penultimate maps)", self.speckle_skip)
+        _require(not (self.model == "speckle" and self.speckle_route == "echo" and self.speckle_compression != "log"),
+                 "speckle_compression", "must be 'log' with --speckle-route echo (the speckle layer reads log "
+                 "echogenicity and gives B-mode gray levels)", self.speckle_compression)
+        _require(self.echo_gain > 0 and math.isfinite(self.echo_gain), "echo_gain", "must be a positive number",
+                 self.echo_gain)
         _require(self.last_channels is None or self.last_channels >= 1, "last_channels", "must be at least 1",
                  self.last_channels)
         policies = self.diff_augment_policies

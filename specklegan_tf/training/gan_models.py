@@ -65,7 +65,8 @@ def gan_factory(config: GANConfig, policy: str, steps_per_epoch: int,
                                     speckle_compression=config.speckle_compression,
                                     shared_phases=config.shared_phases, speckle_skip=config.speckle_skip,
                                     window_profile=config.window_profile,
-                                    last_channels=config.last_channels, speckle_route=config.speckle_route)
+                                    last_channels=config.last_channels, speckle_route=config.speckle_route,
+                                    echo_gain=config.echo_gain)
         discriminator = build_discriminator(config.image_size, width=config.width)
         policies = config.diff_augment_policies
         augment = DiffAugment(policies, seed=config.seed + 1, name="diff_augment") if policies else None

@@ -1,4 +1,5 @@
-"""``speckle_route="direct"``: the baseline's path plus speckle added before the output tanh."""
+"""``speckle_route="direct"``: the baseline's path plus speckle added before the output tanh; ``"echo"``: speckle on
+the output convolution's log-echogenicity map."""
 import numpy as np
 import pytest
 import keras
@@ -71,6 +72,7 @@ def test_direct_route_round_trips_through_a_keras_file(tmp_path):
 
 @pytest.mark.parametrize("options, message", [
     (dict(speckle_route="output"), "`speckle_route` must be one of"),
+    (dict(speckle_route="echo", speckle_skip=True), "`speckle_skip` has no meaning"),
     (dict(speckle_route="direct", speckle_skip=True), "`speckle_skip` has no meaning"),
 ])
 def test_bad_routes_are_refused(options, message):
@@ -84,3 +86,52 @@ def test_fit_gan_option_is_checked_before_training():
     assert load_config(GANConfig, ["--model", "speckle", "--speckle-route", "direct"]).speckle_route == "direct"
     with pytest.raises(ValueError, match="--speckle-skip has no meaning with --speckle-route direct"):
         load_config(GANConfig, ["--speckle-route", "direct", "--speckle-skip"])
+
+
+def test_echo_baseline_starts_as_the_paper_baseline_function():
+    """The echo route's baseline has the identity in the speckle layer's place and a 1x1 convolution on one map
+    that starts as the identity: with the same seed it is the paper's baseline function."""
+    paper = _build(4, speckle=False)
+    echo = _build(4, speckle=False, speckle_route="echo")
+    inputs = _inputs()
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(echo(inputs, training=False)),
+                               keras.ops.convert_to_numpy(paper(inputs, training=False)), atol=1e-6)
+    assert [w.shape for w in echo.get_layer("speckled_to_image").weights] == [(1, 1, 1, 1), (1,)]
+
+
+def test_echo_route_speckles_the_log_echogenicity_and_trains_the_windows_from_the_first_step():
+    generator = _build(0, speckle=True, speckle_route="echo", speckle_compression="log")
+    layer = generator.get_layer("speckle")
+    assert layer.input_domain == "log" and layer.compression == "log"
+    assert generator.get_layer("to_image").output.shape[-1] == 1  # the speckle layer reads the one-channel map
+    kernel = generator.get_layer("speckled_to_image").kernel.numpy()
+    np.testing.assert_allclose(kernel, np.full(kernel.shape, 1 / layer.num_sizes))  # the mean of the windows' maps
+    mask, z = _inputs(n=4)
+    log_echo = keras.Model(generator.inputs, generator.get_layer("to_image").output)([mask, z], training=False)
+    # Wiring: image = tanh(mean over the windows of the speckle layer on the log echogenicity, phases from z).
+    speckled = layer(log_echo, phase_seeds=generator.get_layer("phase_seeds")(z))
+    expected = np.tanh(keras.ops.convert_to_numpy(speckled).mean(axis=-1, keepdims=True))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(generator([mask, z], training=False)), expected,
+                               atol=1e-5)
+    target = tf.random.stateless_normal((4, SIZE, SIZE, 1), seed=(1, 2))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((generator([mask, z], training=True) - target) ** 2)
+    windows = [w for w in layer.trainable_weights if "window" in w.path]
+    assert all(float(tf.reduce_max(tf.abs(g))) > 0 for g in tape.gradient(loss, windows))
+
+
+def test_echo_route_round_trips_and_needs_log_compression(tmp_path):
+    from specklegan_tf.training.config import GANConfig, load_config
+
+    generator = _build(2, speckle=True, speckle_route="echo", speckle_compression="log")
+    path = tmp_path / "echo.keras"
+    generator.save(path)
+    loaded = keras.saving.load_model(path)
+    inputs = _inputs()
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(inputs, training=False)),
+                               keras.ops.convert_to_numpy(generator(inputs, training=False)), atol=1e-5)
+    with pytest.raises(ValueError, match="needs speckle_compression='log'"):
+        build_generator(SIZE, latent_dim=LATENT, width=0.125, speckle_route="echo")
+    with pytest.raises(ValueError, match="--speckle-compression must be .log. with --speckle-route echo"):
+        load_config(GANConfig, ["--model", "speckle", "--speckle-route", "echo"])
+    assert load_config(GANConfig, ["--model", "baseline", "--speckle-route", "echo"]).speckle_route == "echo"

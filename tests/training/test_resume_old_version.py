@@ -37,11 +37,11 @@ def test_generator_options_are_resume_keys_and_default_for_older_folders(tmp_pat
     lines = (tmp_path / "config.yaml").read_text().splitlines()
     # A 0.2.0 folder written before speckle_skip and last_channels existed resumes with their defaults ...
     (tmp_path / "config.yaml").write_text(
-        "\n".join(l for l in lines if not l.startswith(("speckle_skip", "last_channels", "speckle_route"))) + "\n")
+        "\n".join(l for l in lines if not l.startswith(("speckle_skip", "last_channels", "speckle_route", "echo_gain"))) + "\n")
     check_resumable(config, tmp_path)
     # ... and another value of either is refused, naming the option.
     for changed, option in ((dict(speckle_skip=True), "--speckle-skip"), (dict(last_channels=16), "--last-channels"),
-                            (dict(speckle_route="direct"), "--speckle-route")):
+                            (dict(speckle_route="direct"), "--speckle-route"), (dict(echo_gain=0.3), "--echo-gain")):
         other = GANConfig(out=str(tmp_path), model="speckle", image_size=32, **changed)
         with pytest.raises(ValueError, match=option):
             check_resumable(other, tmp_path)

@@ -15,8 +15,7 @@ import sys
 from dataclasses import dataclass, field
 
 from specklegan_tf.commands.checks import check_exists, check_not_a_file
-from specklegan_tf.commands.startup import split_verbose, start_tensorflow
-from specklegan_tf.commands.options import command_parser, parse_command_options
+from specklegan_tf.commands.options import command_parser, run_command
 from specklegan_tf.core.config import option_help
 from specklegan_tf.core.validators import at_least, one_of
 
@@ -69,26 +68,19 @@ def build_parser(prog: str):
 
 
 def main(argv: list[str] | None = None, prog: str = "specklegan evaluate") -> int:
-    argv, verbose = split_verbose(sys.argv[1:] if argv is None else argv)
-    args = parse_command_options(EvaluateOptions, argv, __doc__, prog)
-    if args is None:
-        return 2
-    print(f"{prog}: {len(args.model)} model(s) against {args.data}, report into {args.out}", flush=True)
-    start_tensorflow(verbose)
+    return run_command(EvaluateOptions, argv, __doc__, prog, work=_evaluate,
+                       announce=lambda args: f"{len(args.model)} model(s) against {args.data}, report into {args.out}")
 
+
+def _evaluate(args: EvaluateOptions) -> None:
     from specklegan_tf.evaluation import evaluate_generators
 
     names = None if args.name is None else list(args.name)
-    try:
-        comparison = evaluate_generators(list(args.model), args.out, names=names, data=args.data, n=args.n,
-                                         features=args.features, inception_weights=args.inception_weights,
-                                         grid_columns=args.grid_columns, seed=args.seed)
-    except (FileNotFoundError, ValueError) as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        return 2
+    comparison = evaluate_generators(list(args.model), args.out, names=names, data=args.data, n=args.n,
+                                     features=args.features, inception_weights=args.inception_weights,
+                                     grid_columns=args.grid_columns, seed=args.seed)
     print(comparison.to_markdown())
     print(f"wrote report.md, report.csv and grid.png to {args.out}")
-    return 0
 
 
 if __name__ == "__main__":

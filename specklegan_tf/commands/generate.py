@@ -16,8 +16,7 @@ import sys
 from dataclasses import dataclass, field
 
 from specklegan_tf.commands.checks import check_exists, check_output_folder
-from specklegan_tf.commands.startup import split_verbose, start_tensorflow
-from specklegan_tf.commands.options import command_parser, parse_command_options
+from specklegan_tf.commands.options import command_parser, run_command
 from specklegan_tf.core.config import option_help
 from specklegan_tf.core.validators import at_least
 
@@ -56,28 +55,22 @@ def build_parser(prog: str):
 
 
 def main(argv: list[str] | None = None, prog: str = "specklegan generate") -> int:
-    argv, verbose = split_verbose(sys.argv[1:] if argv is None else argv)
-    args = parse_command_options(GenerateOptions, argv, __doc__, prog)
-    if args is None:
-        return 2
-    print(f"{prog}: {args.n} images from {args.model} with {args.masks} masks into {args.out}", flush=True)
-    start_tensorflow(verbose)
+    return run_command(GenerateOptions, argv, __doc__, prog, work=_generate,
+                       announce=lambda args: f"{args.n} images from {args.model} with {args.masks} masks into "
+                                             f"{args.out}")
 
+
+def _generate(args: GenerateOptions) -> None:
     from specklegan_tf.export import load_generator
     from specklegan_tf.export.synthesis import synthesize_dataset
 
-    try:
-        generator = load_generator(args.model)
-        if args.image_size is not None and generator.image_size != (args.image_size, args.image_size):
-            raise ValueError(f"--image-size {args.image_size} but the model {args.model!r} generates "
-                             f"{generator.image_size[0]}x{generator.image_size[1]} images")
-        out = synthesize_dataset(generator, args.masks, n=args.n, out=args.out, seed=args.seed,
-                                 batch_size=args.batch_size, replace=args.replace)
-    except (FileNotFoundError, ValueError) as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        return 2
+    generator = load_generator(args.model)
+    if args.image_size is not None and generator.image_size != (args.image_size, args.image_size):
+        raise ValueError(f"--image-size {args.image_size} but the model {args.model!r} generates "
+                         f"{generator.image_size[0]}x{generator.image_size[1]} images")
+    out = synthesize_dataset(generator, args.masks, n=args.n, out=args.out, seed=args.seed,
+                             batch_size=args.batch_size, replace=args.replace)
     print(f"wrote {args.n} images and masks to {out}")
-    return 0
 
 
 if __name__ == "__main__":

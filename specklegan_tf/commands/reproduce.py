@@ -15,8 +15,7 @@ import sys
 from dataclasses import dataclass, field
 
 from specklegan_tf.commands.checks import check_exists
-from specklegan_tf.commands.startup import split_verbose, start_tensorflow
-from specklegan_tf.commands.options import command_parser, parse_command_options
+from specklegan_tf.commands.options import command_parser, run_command
 from specklegan_tf.core.config import option_help
 from specklegan_tf.core.validators import at_least, one_of
 from specklegan_tf.experiments.budgets import BUDGETS, get_budget  # no TensorFlow yet
@@ -56,28 +55,23 @@ def build_parser(prog: str = "specklegan reproduce"):
 
 
 def main(argv: list[str] | None = None, prog: str = "specklegan reproduce") -> int:
-    argv, verbose = split_verbose(sys.argv[1:] if argv is None else argv)
-    args = parse_command_options(ReproduceOptions, argv, __doc__, prog)
-    if args is None:
-        return 2
-    try:
-        print(f"{prog}: budget {args.budget} on {args.data}; starting TensorFlow", flush=True)
-        start_tensorflow(verbose)
-        from specklegan_tf.experiments import publish_report, run_paper_experiment
-        from specklegan_tf.training.runner import NonFiniteLossError
+    return run_command(ReproduceOptions, argv, __doc__, prog, work=lambda args: _reproduce(args, prog),
+                       announce=lambda args: f"budget {args.budget} on {args.data}; starting TensorFlow")
 
-        try:
-            result = run_paper_experiment(get_budget(args.budget), data=args.data, out=args.out,
-                                          inception_weights=args.inception_weights, data_seed=args.data_seed)
-        except NonFiniteLossError as error:
-            print(f"{prog}: {error}", file=sys.stderr)
-            return 3
-        print(f"Report: {result.report_path}")
-        if args.publish:
-            print(f"Published: {publish_report(result.out, args.publish)}")
-    except (ValueError, FileNotFoundError) as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        return 2
+
+def _reproduce(args: ReproduceOptions, prog: str) -> int:
+    from specklegan_tf.experiments import publish_report, run_paper_experiment
+    from specklegan_tf.training.runner import NonFiniteLossError
+
+    try:
+        result = run_paper_experiment(get_budget(args.budget), data=args.data, out=args.out,
+                                      inception_weights=args.inception_weights, data_seed=args.data_seed)
+    except NonFiniteLossError as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        return 3
+    print(f"Report: {result.report_path}")
+    if args.publish:
+        print(f"Published: {publish_report(result.out, args.publish)}")
     return 0
 
 

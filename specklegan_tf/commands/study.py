@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from specklegan_tf.commands.options import command_parser, parse_command_options
+from specklegan_tf.commands.options import command_parser, exit_code_of, parse_command_options
 from specklegan_tf.commands.startup import split_verbose, start_tensorflow
 
 
@@ -37,13 +37,12 @@ def main(argv: list[str] | None = None, prog: str = "specklegan study") -> int:
     config = parse_command_options(StudyConfig, argv, __doc__, prog)
     if config is None:
         return 2
-    try:
+
+    def checked_study() -> None:
         config.check_data_path()
         run_study(config)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        return 2
-    return 0
+
+    return exit_code_of(prog, checked_study)
 
 
 if __name__ == "__main__":

@@ -175,23 +175,15 @@ class SpeckleGAN(keras.Model):
             real_logits = discriminator(self._augmented(images, masks), training=True)
             fake_logits = discriminator(self._augmented(fake, masks), training=True)
             d_per_example = discriminator_loss(real_logits, fake_logits)
-            d_loss = tf.nn.compute_average_loss(d_per_example)
-            if discriminator.losses:
-                d_loss += tf.nn.scale_regularization_loss(tf.add_n(discriminator.losses))
-            scaled = self.d_optimizer.scale_loss(d_loss)
-        grads = tape.gradient(scaled, discriminator.trainable_variables)
-        self.d_optimizer.apply(grads, discriminator.trainable_variables)
+            scaled = self.d_optimizer.scale_loss(_replica_loss(d_per_example, discriminator))
+        _descend(tape, scaled, self.d_optimizer, discriminator)
 
         # Generator update, Eq. 7 (non-saturating form), with a fresh z.
         with tf.GradientTape() as tape:
             fake = generator([masks, self._draw_z(batch_size)], training=True)
             g_per_example = generator_loss(discriminator(self._augmented(fake, masks), training=True))
-            g_loss = tf.nn.compute_average_loss(g_per_example)
-            if generator.losses:
-                g_loss += tf.nn.scale_regularization_loss(tf.add_n(generator.losses))
-            scaled = self.g_optimizer.scale_loss(g_loss)
-        grads = tape.gradient(scaled, generator.trainable_variables)
-        self.g_optimizer.apply(grads, generator.trainable_variables)
+            scaled = self.g_optimizer.scale_loss(_replica_loss(g_per_example, generator))
+        _descend(tape, scaled, self.g_optimizer, generator)
 
         logs = {
             "d_loss": ops.mean(d_per_example),
@@ -221,6 +213,21 @@ class SpeckleGAN(keras.Model):
             float32 numpy array ``(N, H, W, 1)`` in ``[-1, 1]``.
         """
         return generate_images(self.generator, masks_onehot, z=z, seed=seed, batch_size=batch_size)
+
+
+def _replica_loss(per_example, model: keras.Model):
+    """This replica's share of the loss: ``per_example`` averaged over the *global* batch plus the model's
+    regularisation losses divided by the replica count, because ``tf.distribute`` sums the replicas' gradients."""
+    loss = tf.nn.compute_average_loss(per_example)
+    if model.losses:
+        loss += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
+    return loss
+
+
+def _descend(tape: tf.GradientTape, scaled_loss, optimizer: keras.optimizers.Optimizer, model: keras.Model) -> None:
+    """One optimizer step on ``model``'s trainable variables from the loss recorded on ``tape`` (already scaled by
+    ``optimizer.scale_loss``, which a mixed-precision ``LossScaleOptimizer`` undoes in ``apply``)."""
+    optimizer.apply(tape.gradient(scaled_loss, model.trainable_variables), model.trainable_variables)
 
 
 def generate_images(generator: keras.Model, masks, z=None, seed: int | None = None, batch_size: int = 32):

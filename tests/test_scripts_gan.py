@@ -38,6 +38,7 @@ def models(tmp_path_factory):
     return speckle, baseline
 
 
+@pytest.mark.slow  # several seconds (a child process, a trained or exported model): full suite only
 def test_generate_writes_the_challenge_layout(models, tmp_path):
     from specklegan_tf.data import load_dataset
 
@@ -49,6 +50,7 @@ def test_generate_writes_the_challenge_layout(models, tmp_path):
     assert data.images.std() > 0  # generated pictures, not blanks
 
 
+@pytest.mark.slow  # several seconds (a child process, a trained or exported model): full suite only
 def test_evaluate_writes_report_and_grid(models, tmp_path, monkeypatch):
     monkeypatch.setenv("SPECKLEGAN_TF_CACHE", str(tmp_path / "cache"))
     assert run_main("evaluate_gan.py", "--model", models[0], "--name", "SpeckleGAN", "--model", models[1],

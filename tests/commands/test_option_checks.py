@@ -69,6 +69,7 @@ def _pairs(folder: Path) -> int:
     return len(list((folder / "DCM").iterdir()))
 
 
+@pytest.mark.slow  # several seconds (a child process, a trained or exported model): full suite only
 def test_generate_writes_a_whole_folder_or_refuses(tmp_path, capsys):
     from specklegan_tf.export import save_generator_keras
     from specklegan_tf.models import build_generator

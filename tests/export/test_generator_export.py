@@ -54,6 +54,7 @@ def test_tf_serving_layout(exported, generator):
     assert next_version(root / "specklegan") == 2
 
 
+@pytest.mark.slow  # several seconds (a child process, a trained or exported model): full suite only
 def test_fresh_process_without_specklegan_tf(exported, tmp_path):
     """Loads with tf.saved_model.load alone; same seed same image, other seed other image, bad input refused."""
     _, path = exported
@@ -122,6 +123,7 @@ def test_fresh_process_without_specklegan_tf(exported, tmp_path):
     assert out["errors"]["dtype"] is not None and "int32" in out["errors"]["dtype"], out["errors"]["dtype"]
 
 
+@pytest.mark.slow  # several seconds (a child process, a trained or exported model): full suite only
 def test_saved_model_cli_lists_the_signature(exported):
     _, path = exported
     run = subprocess.run([str(BIN / "saved_model_cli"), "show", "--dir", str(path), "--all"], capture_output=True,
@@ -210,6 +212,7 @@ def xla_compiled_functions(saved_model_dir: Path) -> list[str]:
             if "_XlaMustCompile" in f.attr and f.attr["_XlaMustCompile"].b]
 
 
+@pytest.mark.slow  # several seconds (a child process, a trained or exported model): full suite only
 def test_serving_graph_has_no_xla_compiled_function(exported, generator, tmp_path):
     """TF Serving compiles XLA on CPU only behind an experimental flag, so the export must trace the speckle
     layer's plain ops, while the same generator in Python keeps its XLA-compiled kernels."""

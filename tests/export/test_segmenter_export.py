@@ -36,6 +36,7 @@ def test_layout_and_metadata(exported):
     assert [p.name for p in (root / "savedmodels" / "seg").iterdir()] == ["1"]  # no temporary leftovers
 
 
+@pytest.mark.slow  # several seconds (a child process, a trained or exported model): full suite only
 def test_fresh_process_without_specklegan_tf(exported, tmp_path):
     _, path, images, expected, _ = exported
     np.save(tmp_path / "images.npy", images)

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from specklegan_tf.export import export_generator
@@ -31,6 +32,7 @@ def _serving_section() -> str:
     return "\n".join(section) + "\n"
 
 
+@pytest.mark.slow  # several seconds (a child process, a trained or exported model): full suite only
 def test_readme_rest_request_feeds_the_exported_signature(tmp_path, monkeypatch):
     section = _serving_section()
     assert re.search(r"curl -s -X POST localhost:8501/v1/models/([\w-]+):predict -d @request\.json", section)

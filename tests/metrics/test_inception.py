@@ -86,6 +86,7 @@ def test_memory_does_not_grow_with_the_number_of_images(run):
     assert result["peak_after_1000"] - result["peak_after_100"] < 100.0, result
 
 
+@pytest.mark.slow  # several seconds (a child process, a trained or exported model): full suite only
 def test_imagenet_offline_without_cache_explains_how_to_get_the_weights(run):
     home, result = run
     assert result["offline_type"] == "InceptionWeightsNotFoundError"
@@ -95,6 +96,7 @@ def test_imagenet_offline_without_cache_explains_how_to_get_the_weights(run):
     assert "nowhere.h5" in result["missing_path_error"]
 
 
+@pytest.mark.slow  # several seconds (a child process, a trained or exported model): full suite only
 def test_weights_file_is_loaded_and_the_pipeline_is_resize_repeat_preprocess(run):
     _, result = run
     assert result["weights_equal"]

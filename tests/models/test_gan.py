@@ -119,6 +119,7 @@ def test_training_steps_change_everything_and_stay_finite(phantom_run):
     assert record["restored"]
 
 
+@pytest.mark.slow  # several seconds (a child process, a trained or exported model): full suite only
 def test_conditioning_is_learned(phantom_run):
     """Acceptance 3: per-class mean gray values within 20 levels of the data's, same brightness order."""
     gan, data, _ = phantom_run

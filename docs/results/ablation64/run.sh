@@ -9,9 +9,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 RUNS=${1:-runs/ablation64}
-COMMON=(--data phantom --n-train 50 --image-size 64 --width 0.25 --latent-dim 64 --batch-size 8 --epochs 100
-        --lr 1e-3 --decay-epochs 60 85 --decay-factors 0.3 0.1 --val-every 25 --val-images 50 --seed 0
-        --export-dir "$RUNS/exports")
 DATA_RECT="--model speckle --speckle-init data --window-shape rectangular"
 DA="--diff-augment color,translation,cutout"
 declare -A VARIANT=(
@@ -27,17 +24,5 @@ declare -A VARIANT=(
 )
 ORDER=(baseline speckle-paper-square speckle-data-square speckle-data-rect baseline-da speckle-data-rect-da
        speckle-data-rect-log speckle-data-rect-log-shared speckle-data-rect-log-da)
-args=()
-for name in "${ORDER[@]}"; do
-  echo "=== $name $(date -u +%H:%M:%S)"
-  # shellcheck disable=SC2086
-  python train/fit_gan.py "${COMMON[@]}" ${VARIANT[$name]} --name "$name" --out "$RUNS/$name"
-  args+=(--model "$RUNS/exports/$name.keras" --name "$name")
-done
-python train/evaluate_gan.py "${args[@]}" --data phantom --out "$RUNS/evaluation"
-python -m specklegan_tf.experiments.ablation_report "$RUNS" --title "Ablations at 64 px, n = 50" \
-  --out docs/results/ablation64/report.md
-cp "$RUNS/evaluation/grid.png" docs/results/ablation64/grid.png
-cp "$RUNS/evaluation/report.md" docs/results/ablation64/evaluation.md
-cp "$RUNS/evaluation/report.csv" docs/results/ablation64/evaluation.csv
-echo "=== done $(date -u +%H:%M:%S)"
+source docs/results/ablation64.sh
+train_and_evaluate "$RUNS" docs/results/ablation64 "Ablations at 64 px, n = 50"

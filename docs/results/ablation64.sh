@@ -7,6 +7,8 @@
 #   train_and_evaluate: trains every variant at every seed (fit_gan.py skips a finished run folder and resumes an
 #     unfinished one, so rerunning after a kill continues), evaluates all runs on the 435 phantom images, writes the
 #     ablation report to OUT/report.md and copies the evaluation (evaluation.md/.csv, grid.png) to OUT.
+source docs/results/publish_evaluation.sh
+
 ABLATION_COMMON=(--data phantom --n-train 50 --image-size 64 --width 0.25 --latent-dim 64 --batch-size 8 --epochs 100
                  --lr 1e-3 --decay-epochs 60 85 --decay-factors 0.3 0.1 --val-every 25 --val-images 50)
 
@@ -23,10 +25,6 @@ train_and_evaluate() {
       args+=(--model "$runs/exports/$run.keras" --name "$run")
     done
   done
-  python train/evaluate_gan.py "${args[@]}" --data phantom --out "$runs/evaluation"
-  python -m specklegan_tf.experiments.ablation_report "$runs" --title "$title" --out "$out/report.md"
-  cp "$runs/evaluation/grid.png" "$out/grid.png"
-  cp "$runs/evaluation/report.md" "$out/evaluation.md"
-  cp "$runs/evaluation/report.csv" "$out/evaluation.csv"
+  evaluate_and_publish "$runs" "$out" "$out/report.md" "$title" "${args[@]}"
   echo "=== done $(date -u +%H:%M:%S)"
 }

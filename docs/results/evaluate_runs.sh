@@ -15,8 +15,5 @@ for run in "$@"; do
   keras=$(python -c "import json, sys; print(json.load(open(sys.argv[1]))['keras'])" "$record")
   args+=(--model "$keras" --name "$run")
 done
-python train/evaluate_gan.py "${args[@]}" --data phantom --out "$RUNS/gan/evaluation"
-python -m specklegan_tf.experiments.ablation_report "$RUNS/gan" --title "$TITLE" --out "$REPORT"
-cp "$RUNS/gan/evaluation/grid.png" "$OUT/grid.png"
-cp "$RUNS/gan/evaluation/report.md" "$OUT/evaluation.md"
-cp "$RUNS/gan/evaluation/report.csv" "$OUT/evaluation.csv"
+source docs/results/publish_evaluation.sh
+evaluate_and_publish "$RUNS/gan" "$OUT" "$REPORT" "$TITLE" "${args[@]}"

@@ -32,6 +32,11 @@ WINDOW_PROFILES = ("rect", "gaussian")
 EDGE_SOFTNESS = 0.25
 
 
+def _bin_distance(size: int) -> np.ndarray:
+    """``|f|`` for the signed bin indices ``f = 0, 1, ..., -2, -1`` of an axis of ``size`` bins, in FFT order."""
+    return np.abs(np.fft.fftfreq(size) * size).astype(np.float32)
+
+
 def soft_window_1d(edge_length, size: int):
     """One axis of the soft rect window in FFT order (zero frequency at index 0).
 
@@ -45,7 +50,7 @@ def soft_window_1d(edge_length, size: int):
     Returns:
         float32 tensor ``(K, size)``.
     """
-    freq = np.abs(np.fft.fftfreq(size) * size).astype(np.float32)
+    freq = _bin_distance(size)
     half = ops.expand_dims(ops.cast(edge_length, "float32") / 2.0, -1)
     return ops.sigmoid((half - ops.convert_to_tensor(freq)[None, :]) / EDGE_SOFTNESS)
 
@@ -65,7 +70,7 @@ def gaussian_window_1d(edge_length, size: int):
     Returns:
         float32 tensor ``(K, size)``.
     """
-    freq = np.abs(np.fft.fftfreq(size) * size).astype(np.float32)
+    freq = _bin_distance(size)
     sigma = ops.expand_dims(ops.cast(edge_length, "float32") / math.sqrt(2.0 * math.pi), -1)
     return ops.exp(-0.5 * ops.square(ops.convert_to_tensor(freq)[None, :] / sigma))
 

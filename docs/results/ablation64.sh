@@ -1,30 +1,46 @@
-# Shared by the 64 px ablation rounds (docs/results/ablation64*/run.sh). A round's run.sh defines VARIANT (run
-# name -> fit_gan.py options), ORDER (the names to train) and optionally SEEDS (default 0), sources this file and
-# calls train_and_evaluate RUNS OUT TITLE.
+#!/usr/bin/env bash
+# Runs one round of the 64 px ablations: bash docs/results/ablation64.sh ROUND_FOLDER [RUNS_FOLDER]
+# (each round's run.sh calls it). ROUND_FOLDER/variants.txt names the round's runs, one per line,
+# 'name: fit_gan.py options', and its report's title ('title: ...'); '#' lines are comments.
 #   ABLATION_COMMON: the budget of every run of every round: n = 50 phantom images, 64 px, width 0.25, latent
 #     length 64, batch 8, 600 generator updates, one learning-rate schedule, validation every 25 epochs; the same
 #     for both models, so a round compares only what its variants name.
-#   train_and_evaluate: trains every variant at every seed (fit_gan.py skips a finished run folder and resumes an
-#     unfinished one, so rerunning after a kill continues), evaluates all runs on the 435 phantom images, writes the
-#     ablation report to OUT/report.md and copies the evaluation (evaluation.md/.csv, grid.png) to OUT.
+#   Every variant is trained at every seed of SEEDS (default "0"; seed s > 0 adds "-seed<s>" to the run name), in
+#   the file's order or that of ORDER="name ...". fit_gan.py skips a finished run folder and resumes an unfinished
+#   one, so rerunning after a kill continues. Then every run is evaluated on the 435 phantom images and the round's
+#   report.md, evaluation.md/.csv and grid.png are written to ROUND_FOLDER (publish_evaluation.sh).
+set -euo pipefail
+round=$(cd "$1" && pwd)
+cd "$(dirname "$0")/../.."
+runs=${2:-runs/$(basename "$round")}
+variants_file=$round/variants.txt
+[ -f "$variants_file" ] || { echo "ablation64.sh: $variants_file does not exist" >&2; exit 2; }
 source docs/results/publish_evaluation.sh
 
 ABLATION_COMMON=(--data phantom --n-train 50 --image-size 64 --width 0.25 --latent-dim 64 --batch-size 8 --epochs 100
                  --lr 1e-3 --decay-epochs 60 85 --decay-factors 0.3 0.1 --val-every 25 --val-images 50)
 
-train_and_evaluate() {
-  local runs=$1 out=$2 title=$3 seed name run
-  local args=()
-  for seed in "${SEEDS[@]:-0}"; do
-    for name in "${ORDER[@]}"; do
-      run=$name; [ "$seed" = 0 ] || run=$name-seed$seed
-      echo "=== $run $(date -u +%H:%M:%S)"
-      # shellcheck disable=SC2086
-      python train/fit_gan.py "${ABLATION_COMMON[@]}" --export-dir "$runs/exports" ${VARIANT[$name]} \
-        --seed "$seed" --name "$run" --out "$runs/$run"
-      args+=(--model "$runs/exports/$run.keras" --name "$run")
-    done
+declare -A VARIANT=()
+names=() title=""
+while IFS= read -r line || [ -n "$line" ]; do
+  case "$line" in '#'*|'') continue ;; esac
+  key=${line%%:*} value=${line#*: }
+  if [ "$key" = title ]; then title=$value; else VARIANT[$key]=$value; names+=("$key"); fi
+done < "$variants_file"
+read -r -a names <<< "${ORDER:-${names[*]}}"
+read -r -a seeds <<< "${SEEDS:-0}"
+
+args=()
+for seed in "${seeds[@]}"; do
+  for name in "${names[@]}"; do
+    [ -n "${VARIANT[$name]+set}" ] || { echo "ablation64.sh: ORDER names '$name', not in $variants_file" >&2; exit 2; }
+    run=$name; [ "$seed" = 0 ] || run=$name-seed$seed
+    echo "=== $run $(date -u +%H:%M:%S)"
+    # shellcheck disable=SC2086  # the options are words
+    python train/fit_gan.py "${ABLATION_COMMON[@]}" --export-dir "$runs/exports" ${VARIANT[$name]} \
+      --seed "$seed" --name "$run" --out "$runs/$run"
+    args+=(--model "$runs/exports/$run.keras" --name "$run")
   done
-  evaluate_and_publish "$runs" "$out" "$out/report.md" "$title" "${args[@]}"
-  echo "=== done $(date -u +%H:%M:%S)"
-}
+done
+evaluate_and_publish "$runs" "$round" "$round/report.md" "${title:-Ablations at 64 px}" "${args[@]}"
+echo "=== done $(date -u +%H:%M:%S)"

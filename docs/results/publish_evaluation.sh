@@ -1,4 +1,4 @@
-# Shared by docs/results/ablation64.sh and docs/results/evaluate_runs.sh: one way to evaluate a set of finished
+# Sourced by docs/results/ablation64.sh and docs/results/evaluate_runs.sh: one way to evaluate a set of finished
 # GAN runs and publish the result, so every report under docs/results/ is made the same way.
 #   evaluate_and_publish RUNS OUT REPORT TITLE [--model KERAS --name NAME]...
 #     train/evaluate_gan.py generates one image per real mask of all 435 phantom images for every model and compares

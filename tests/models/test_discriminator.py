@@ -6,11 +6,7 @@ import pytest
 import tensorflow as tf
 
 from specklegan_tf.models import build_discriminator
-
-
-def random_onehot(n, size, seed=0):
-    labels = np.random.default_rng(seed).integers(0, 3, (n, size, size))
-    return tf.constant(np.eye(3, dtype="float32")[labels])
+from model_inputs import random_onehot
 
 
 @pytest.mark.parametrize("size, batch", [(32, 2), (64, 2), (128, 1), (256, 1)])

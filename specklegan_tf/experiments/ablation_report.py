@@ -107,26 +107,44 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
             f"{m['speckle_fake_intima_media_lateral_grain_px']:.2f} | "
             f"{m['speckle_fake_background_axial_grain_px']:.2f} / "
             f"{m['speckle_fake_background_lateral_grain_px']:.2f} | {d_real:.2f} / {d_fake:.2f} |")
-        start, end = window_columns(history[0]), window_columns(history[-1])
-        if start is None:
-            continue
-        config = _read_config(runs_dir / name)
-        key = (int(config["image_size"]), bool(config.get("polar", True)), config.get("window_profile", "rect"))
-        if key not in curves:
-            curves[key] = measure_grain_curve(key[0], key[1], window_profile=key[2])
-        init_path = runs_dir / name / "speckle_init.json"
-        data = json.loads(init_path.read_text())["data_grain_px"] if init_path.exists() else None
-        data_text = "n/a (paper init)" if data is None else f"{data['axial']:.2f} / {data['lateral']:.2f}"
-        g0, g1 = layer_grain(start, curves[key]), layer_grain(end, curves[key])
-        window_lines.append(
-            f"| {name} | {np.round(start, 2).tolist()} | {np.round(end, 2).tolist()} | {g0[0]:.2f} / {g0[1]:.2f} | "
-            f"{g1[0]:.2f} / {g1[1]:.2f} | {data_text} |")
+        row = _window_row(runs_dir, name, history, curves)
+        if row is not None:
+            window_lines.append(row)
     share_lines = speckle_share_lines(runs_dir, list(evaluation))
     notes = ["", "Tissue grain error: mean of |generated / real - 1| over the axial and lateral grain of the "
              "intima/media and background classes. Layer grain: the speckle layer's own output on a constant image "
              "at the geometric mean of its windows (calibration curve), before the last block; the windows at "
-             "the start are those after the first epoch's updates (history.jsonl)."]
+             "the start are those after the first epoch's updates (history.jsonl). γ: the depth-scaled lateral "
+             "aperture's exponent (0: a fixed angle, the paper; 1: a fixed width), where the run has one."]
     return "\n".join(lines + window_lines + share_lines + notes) + "\n"
+
+
+def _window_row(runs_dir: Path, name: str, history: list[dict], curves: dict) -> str | None:
+    """The windows-table row of run ``name`` (``None`` for the baseline); ``curves`` caches calibration curves."""
+    start, end = window_columns(history[0]), window_columns(history[-1])
+    if start is None:
+        return None
+    config = _read_config(runs_dir / name)
+    base = (int(config["image_size"]), bool(config.get("polar", True)), config.get("window_profile", "rect"),
+            config.get("lateral_aperture", "fixed_angle"))
+    # The depth-scaled aperture's exponent changes the grain over the field of view: each end gets the curve
+    # of its own exponent.
+    exponents = [e["train"].get("aperture_exponent") for e in (history[0], history[-1])]
+    grains = []
+    for windows, exponent in zip((start, end), exponents):
+        key = base + (None if exponent is None else round(float(exponent), 2),)
+        if key not in curves:
+            extra = {} if key[4] is None else {"lateral_aperture": key[3], "aperture_exponent": key[4]}
+            curves[key] = measure_grain_curve(key[0], key[1], window_profile=key[2], **extra)
+        grains.append(layer_grain(windows, curves[key]))
+    (g0, g1) = grains
+    init_path = runs_dir / name / "speckle_init.json"
+    data = json.loads(init_path.read_text())["data_grain_px"] if init_path.exists() else None
+    data_text = "n/a (paper init)" if data is None else f"{data['axial']:.2f} / {data['lateral']:.2f}"
+    gamma = "" if exponents[0] is None else f" (γ {exponents[0]:.2f} → {exponents[1]:.2f})"
+    return (
+        f"| {name} | {np.round(start, 2).tolist()} | {np.round(end, 2).tolist()}{gamma} | "
+        f"{g0[0]:.2f} / {g0[1]:.2f} | {g1[0]:.2f} / {g1[1]:.2f} | {data_text} |")
 
 
 def speckle_share_lines(runs_dir: Path, names: list[str], masks: int = 32) -> list[str]:

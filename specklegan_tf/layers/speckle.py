@@ -5,7 +5,9 @@ random phases ``phi`` (the rough object of Fourier optics), low-pass filtered by
 frequency bins (the lens aperture), and its magnitude taken. A small window means a coarse speckle grain. The edge
 lengths ``d_k`` of ``K`` windows are trainable, so the network learns the grain size of its data. With
 ``window_shape="rectangular"`` the two axes of the speckle grid (radial and angular in polar mode) get independent
-edge lengths: IVUS speckle is finer along the A-line than across it.
+edge lengths: IVUS speckle is finer along the A-line than across it. With ``lateral_aperture="depth_scaled"`` (polar
+mode) the angular window also changes with the radius, as an IVUS beam's does
+(:mod:`~specklegan_tf.layers.speckle_aperture`).
 
 The layer's parts have their own modules: the windows and the log parametrisation of their sizes in
 :mod:`~specklegan_tf.layers.speckle_windows`, the random phases in :mod:`~specklegan_tf.layers.speckle_phases`,
@@ -25,6 +27,13 @@ from keras import ops
 
 from specklegan_tf.layers.attention import ChannelAttention
 from specklegan_tf.layers.polar import CartesianToPolar, PolarToCartesian, polar_grid_shape
+from specklegan_tf.layers.speckle_aperture import (
+    DEFAULT_APERTURE_EXPONENT,
+    LATERAL_APERTURES,
+    compiled_depth_scaled_speckle_magnitudes,
+    depth_scaled_speckle_magnitudes,
+    depth_scaled_windows,
+)
 from specklegan_tf.layers.speckle_kernel import (
     PolarTables,
     compiled_kernel_allowed,
@@ -60,6 +69,10 @@ LOG_INPUT_LIMIT = 10.0
 # Floor of the log compression, relative to amplitudes of order 1: keeps log finite in the speckle's dark spots
 # (the Rayleigh amplitude has no gap at 0) while leaving ~4.6 nepers (40 dB) of dynamic range below amplitude 1.
 LOG_COMPRESSION_FLOOR = 0.01
+
+# Upper bound of the depth-scaled aperture's exponent: beyond 1 a grain would narrow in pixels with depth, which no
+# diverging beam does; 1.5 leaves the optimizer room past 1 without letting the window collapse near the centre.
+MAX_APERTURE_EXPONENT = 1.5
 
 
 @keras.saving.register_keras_serializable(package="specklegan_tf")
@@ -125,6 +138,12 @@ class SpeckleLayer(keras.layers.Layer):
         seed: seed of the layer's ``keras.random.SeedGenerator``; the same seed reproduces the same phase sequence.
             As for Keras' own random layers, the generator's state is not saved in ``.keras`` files: a loaded layer
             restarts the sequence from its seed.
+        lateral_aperture: ``"fixed_angle"`` (the paper: one window at every radius, so a grain spans a fixed angle)
+            or ``"depth_scaled"`` (polar mode only): the angular edge length at radius ``r`` is
+            ``d_theta * (r / r_ref) ** gamma`` with a learnable exponent ``gamma`` (0: fixed angle, 1: fixed width
+            in pixels), ``r_ref`` the middle radius of the polar grid; the filtering is then separable, along the
+            radius first and across the angles at each radius (:mod:`~specklegan_tf.layers.speckle_aperture`).
+        initial_aperture_exponent: the starting ``gamma`` of ``"depth_scaled"``, within ``[0, 1.5]``.
         compiled: compute Eq. 2 (and the polar resampling) in XLA-compiled forward and backward kernels with a
             hand-written gradient (:mod:`specklegan_tf.layers.speckle_kernel`): the same numbers, faster because
             XLA fuses the element-wise work around the FFTs and the gradient reuses the forward pass's fields
@@ -172,9 +191,21 @@ class SpeckleLayer(keras.layers.Layer):
         shared_phases: bool = False,
         window_profile: str = "rect",
         input_domain: str = "amplitude",
+        lateral_aperture: str = "fixed_angle",
+        initial_aperture_exponent: float = DEFAULT_APERTURE_EXPONENT,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
+        if lateral_aperture not in LATERAL_APERTURES:
+            raise ValueError(f"`lateral_aperture` must be one of {LATERAL_APERTURES}; received {lateral_aperture!r}.")
+        if lateral_aperture == "depth_scaled" and not polar:
+            raise ValueError("lateral_aperture='depth_scaled' scales the angular window with the radius: it needs "
+                             "polar=True.")
+        if not 0.0 <= float(initial_aperture_exponent) <= MAX_APERTURE_EXPONENT:
+            raise ValueError(f"`initial_aperture_exponent` must be within [0, {MAX_APERTURE_EXPONENT}]; received "
+                             f"{initial_aperture_exponent!r}.")
+        self.lateral_aperture = lateral_aperture
+        self.initial_aperture_exponent = float(initial_aperture_exponent)
         if compression not in COMPRESSIONS:
             raise ValueError(f"`compression` must be one of {COMPRESSIONS}; received compression={compression!r}.")
         if input_domain not in INPUT_DOMAINS:
@@ -249,8 +280,15 @@ class SpeckleLayer(keras.layers.Layer):
             constraint=WindowSizeRange(0.0, math.log(short_side)),
             trainable=True,
             dtype="float32",
+            # The windows are computed in float32 under mixed precision too: the FFTs run in complex64 anyway.
+            autocast=False,
             name="log_window",
         )
+        if self.lateral_aperture == "depth_scaled":
+            self.aperture_exponent_weight = self.add_weight(
+                shape=(), initializer=keras.initializers.Constant(self.initial_aperture_exponent),
+                constraint=WindowSizeRange(0.0, MAX_APERTURE_EXPONENT), trainable=True, dtype="float32",
+                autocast=False, name="aperture_exponent")
         if self.polar:
             # The resampling layers hold the gather tables; the speckle kernels apply them (with their adjoints for
             # the compiled gradient) rather than calling the layers.
@@ -290,9 +328,20 @@ class SpeckleLayer(keras.layers.Layer):
         value = self._clipped_edge_lengths()
         return ops.convert_to_numpy(value) if tf.executing_eagerly() else value
 
+    @property
+    def aperture_exponent(self) -> float | None:
+        """The depth-scaled aperture's ``gamma`` (``None`` for ``lateral_aperture="fixed_angle"``)."""
+        if self.lateral_aperture != "depth_scaled":
+            return None
+        return float(ops.convert_to_numpy(self.aperture_exponent_weight))
+
     # ------------------------------------------------------------------------------------------------- call
     def windows(self):
-        """The scaled soft windows ``s_k * rect_{d_k}``, float32 ``(num_sizes, grid_H, grid_W)`` in FFT order."""
+        """The scaled soft windows ``s_k * rect_{d_k}``, float32 ``(num_sizes, grid_H, grid_W)`` in FFT order.
+
+        With ``lateral_aperture="depth_scaled"`` these are the windows at ``gamma = 0``; the layer applies
+        :func:`~specklegan_tf.layers.speckle_aperture.depth_scaled_windows` instead.
+        """
         d_rows, d_cols = self._edge_lengths()
         return scaled_windows(d_rows, d_cols, self._grid, self.window_profile)
 
@@ -309,8 +358,15 @@ class SpeckleLayer(keras.layers.Layer):
                           phase_seeds)
         if self.shared_phases:
             phi = ops.repeat(phi, channels, axis=-1)  # one rough object for every map: the kernels take (N, ., ., C)
-        kernel = compiled_speckle_magnitudes if self.compiled and compiled_kernel_allowed() else speckle_magnitudes
-        speckled = kernel(amplitude, phi, self.windows(), self._polar_tables if self.polar else None)
+        compiled = self.compiled and compiled_kernel_allowed()
+        if self.lateral_aperture == "depth_scaled":
+            kernel = compiled_depth_scaled_speckle_magnitudes if compiled else depth_scaled_speckle_magnitudes
+            windows = depth_scaled_windows(*self._edge_lengths(), self.aperture_exponent_weight, self._grid,
+                                           self.window_profile)
+            speckled = kernel(amplitude, phi, windows, self._polar_tables)
+        else:
+            kernel = compiled_speckle_magnitudes if compiled else speckle_magnitudes
+            speckled = kernel(amplitude, phi, self.windows(), self._polar_tables if self.polar else None)
         if self.compression == "log":
             speckled = ops.log(speckled + self._compression_floor)
         if self.attention:
@@ -336,6 +392,8 @@ class SpeckleLayer(keras.layers.Layer):
             "shared_phases": self.shared_phases,
             "window_profile": self.window_profile,
             "input_domain": self.input_domain,
+            "lateral_aperture": self.lateral_aperture,
+            "initial_aperture_exponent": self.initial_aperture_exponent,
         }
 
     @classmethod

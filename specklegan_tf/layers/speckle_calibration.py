@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from specklegan_tf import CLASS_NAMES
+from specklegan_tf.layers.speckle_aperture import DEFAULT_APERTURE_EXPONENT
 from specklegan_tf.metrics.speckle import speckle_statistics
 
 __all__ = ["GrainCurve", "measure_grain_curve", "window_sizes_for_grain", "tissue_grain", "PAPER_WINDOW_SPREAD"]
@@ -67,7 +68,8 @@ class GrainCurve:
 
 
 def measure_grain_curve(image_size: int, polar: bool = True, num_windows: int = 14, batch: int = 8,
-                        seed: int = 0, window_profile: str = "rect") -> GrainCurve:
+                        seed: int = 0, window_profile: str = "rect", lateral_aperture: str = "fixed_angle",
+                        aperture_exponent: float = DEFAULT_APERTURE_EXPONENT) -> GrainCurve:
     """Applies the speckle layer to a constant image with ``num_windows`` square windows from 1.5 bins to half
     the grid and measures the grain of each output (``speckle_statistics`` over the whole field of view).
 
@@ -78,6 +80,8 @@ def measure_grain_curve(image_size: int, polar: bool = True, num_windows: int = 
         batch: images per rung (more: a less noisy curve).
         seed: seed of the phases.
         window_profile: the layer's ``window_profile`` (``"rect"`` or ``"gaussian"``).
+        lateral_aperture, aperture_exponent: the layer's ``lateral_aperture`` and initial exponent (polar only),
+            so that the grain is measured over the whole field of view as the layer will make it.
     """
     import keras
 
@@ -88,7 +92,8 @@ def measure_grain_curve(image_size: int, polar: bool = True, num_windows: int = 
     windows = np.geomspace(1.5, image_size / 2.0, num_windows)
     layer = SpeckleLayer(num_sizes=num_windows, polar=polar, attention=False, seed=seed, compiled=False,
                          reference_size=image_size, window_init=(1.0, float(image_size)),
-                         initial_window_sizes=list(windows), window_profile=window_profile)
+                         initial_window_sizes=list(windows), window_profile=window_profile,
+                         lateral_aperture=lateral_aperture, initial_aperture_exponent=aperture_exponent)
     speckle = keras.ops.convert_to_numpy(layer(np.ones((batch, image_size, image_size, 1), "float32")))
     masks = np.full((batch, image_size, image_size), CLASS_NAMES.index("background"), np.uint8)
     axial, lateral = [], []

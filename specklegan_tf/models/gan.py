@@ -28,6 +28,11 @@ def window_log_names(speckle_layer) -> tuple[str, ...]:
     return tuple(f"window_{k}_{axis}" for k in range(shape[0]) for axis in ("rows", "cols"))
 
 
+def _aperture_exponent_weight(speckle_layer):
+    """The depth-scaled aperture's exponent variable, or ``None`` (baseline, or a fixed-angle speckle layer)."""
+    return getattr(speckle_layer, "aperture_exponent_weight", None)
+
+
 def _replica_position() -> tuple[int, object]:
     """(number of replicas in sync, this replica's id) in the current replica context, (1, 0) outside one."""
     context = tf.distribute.get_replica_context()
@@ -100,6 +105,8 @@ class SpeckleGAN(keras.Model):
         self.speckle_layer = find_speckle_layer(generator)
         self.window_log_names = window_log_names(self.speckle_layer)
         names = ["d_loss", "g_loss", "d_real", "d_fake"] + list(self.window_log_names)
+        if _aperture_exponent_weight(self.speckle_layer) is not None:
+            names.append("aperture_exponent")  # the depth-scaled aperture's gamma, logged like the windows
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.g_optimizer = None
         self.d_optimizer = None
@@ -195,6 +202,9 @@ class SpeckleGAN(keras.Model):
             windows = ops.reshape(self.window_sizes(), (-1,))  # row-major: window 0 rows, window 0 cols, ...
             for i, name in enumerate(self.window_log_names):
                 logs[name] = windows[i]
+            exponent = _aperture_exponent_weight(self.speckle_layer)
+            if exponent is not None:
+                logs["aperture_exponent"] = ops.convert_to_tensor(exponent)
         for name, value in logs.items():
             self.trackers[name].update_state(value)
         return logs

@@ -51,6 +51,7 @@ def build_generator(
     last_channels: int | None = None,
     speckle_route: str = "last_block",
     echo_gain: float = 1.0,
+    lateral_aperture: str = "fixed_angle",
 ) -> keras.Model:
     """Builds the mask-conditioned generator of SpeckleGAN, or with ``speckle=False`` the paper's baseline.
 
@@ -98,6 +99,8 @@ def build_generator(
             compression of the speckle envelope).
         shared_phases: the speckle layer's ``shared_phases``: one phase field per image for all its maps.
         window_profile: the speckle layer's ``window_profile``: ``"rect"`` (the paper) or ``"gaussian"``.
+        lateral_aperture: the speckle layer's ``lateral_aperture``: ``"fixed_angle"`` (the paper) or
+            ``"depth_scaled"`` (polar only: the angular window widens with the radius by a learned exponent).
         speckle_skip: feed the last block the penultimate maps beside the speckled ones (a concatenation), so that
             the generator can draw speckle-free structure (lumen, shadows, bright rims) without first undoing the
             speckle; the baseline's identity already passes those maps, so this only changes SpeckleGAN.
@@ -153,7 +156,8 @@ def build_generator(
     x = penultimate = SPADEResidualBlock(speckle_maps, hidden_channels=hidden, name="penultimate_block")([x, mask])
     speckle_options = dict(num_sizes=speckle_sizes, polar=polar, seed=seed, window_shape=window_shape,
                            compression=speckle_compression, shared_phases=shared_phases,
-                           window_profile=window_profile, initial_window_sizes=initial_window_sizes)
+                           window_profile=window_profile, initial_window_sizes=initial_window_sizes,
+                           lateral_aperture=lateral_aperture)
     if speckle and speckle_route == "last_block":
         x = _speckle_stage(x, z, image_size, speckle_skip, **speckle_options)
     elif not speckle and speckle_route != "echo":

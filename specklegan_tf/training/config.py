@@ -165,6 +165,9 @@ class GANConfig(TrainerConfig):
     window_profile: str = field(default="rect", metadata=_help(
         "profile of the speckle windows: the paper's rect or a Gaussian aperture of the same width",
         choices=("rect", "gaussian")))
+    lateral_aperture: str = field(default="fixed_angle", metadata=_help(
+        "polar speckle's angular window: the same at every radius (the paper) or widening with the radius by a "
+        "learned exponent, as an IVUS beam does (needs polar)", choices=("fixed_angle", "depth_scaled")))
     speckle_skip: bool = field(default=False, metadata=_help(
         "give the last block the penultimate maps beside the speckled ones (SpeckleGAN only)"))
     speckle_route: str = field(default="last_block", metadata=_help(
@@ -204,6 +207,9 @@ class GANConfig(TrainerConfig):
         _require(not (self.model == "speckle" and self.speckle_route == "echo" and self.speckle_compression != "log"),
                  "speckle_compression", "must be 'log' with --speckle-route echo (the speckle layer reads log "
                  "echogenicity and gives B-mode gray levels)", self.speckle_compression)
+        _require(not (self.lateral_aperture == "depth_scaled" and not self.polar), "lateral_aperture",
+                 "'depth_scaled' scales the angular window with the radius and needs the polar speckle layer (drop "
+                 "--no-polar)", self.lateral_aperture)
         _require(self.echo_gain > 0 and math.isfinite(self.echo_gain), "echo_gain", "must be a positive number",
                  self.echo_gain)
         _require(self.last_channels is None or self.last_channels >= 1, "last_channels", "must be at least 1",

@@ -28,7 +28,7 @@ def data_matched_windows(images: np.ndarray, masks: np.ndarray, config: GANConfi
 
     axial, lateral = tissue_grain(speckle_statistics(np.asarray(images), np.asarray(masks)))  # uint8 (N, H, W)
     curve = measure_grain_curve(config.image_size, config.polar, seed=config.seed,
-                                window_profile=config.window_profile)
+                                window_profile=config.window_profile, lateral_aperture=config.lateral_aperture)
     windows = window_sizes_for_grain(axial, lateral, config.image_size, config.polar, config.window_shape,
                                      curve=curve, window_profile=config.window_profile)
     log(f"Speckle init from the data: tissue grain axial {axial:.2f} px, lateral {lateral:.2f} px -> windows "
@@ -64,7 +64,7 @@ def gan_factory(config: GANConfig, policy: str, steps_per_epoch: int,
                                     initial_window_sizes=initial_windows,
                                     speckle_compression=config.speckle_compression,
                                     shared_phases=config.shared_phases, speckle_skip=config.speckle_skip,
-                                    window_profile=config.window_profile,
+                                    window_profile=config.window_profile, lateral_aperture=config.lateral_aperture,
                                     last_channels=config.last_channels, speckle_route=config.speckle_route,
                                     echo_gain=config.echo_gain)
         discriminator = build_discriminator(config.image_size, width=config.width)

@@ -30,11 +30,15 @@ class Row:
     jit_training: bool = True
     differentiate: tuple | None = None  # inputs the XLA check differentiates (default: all): not the masks
     run_training_check: bool = True
+    label: str = ""  # the test id, where a layer has more than one row
 
 
 ROWS = [
     Row(layers.SpeckleLayer, {"num_sizes": 2, "polar": True, "seed": 0}, MAPS, (2, 16, 16, 4),
         call_inputs={"phases": PHASES}),
+    Row(layers.SpeckleLayer, {"num_sizes": 2, "polar": True, "seed": 0, "window_shape": "rectangular",
+                              "lateral_aperture": "depth_scaled"}, MAPS, (2, 16, 16, 4),
+        call_inputs={"phases": PHASES}, label="SpeckleLayer-depth_scaled"),
     Row(layers.SPADE, {"hidden_channels": 4, "spectral_norm": True}, [FEATURES, MASK], (2, 8, 8, 4),
         differentiate=(0,)),
     Row(layers.SPADEResidualBlock, {"filters": 6, "hidden_channels": 4}, [FEATURES, MASK], (2, 8, 8, 6),
@@ -55,7 +59,7 @@ ROWS = [
 
 
 def _id(row):
-    return row.cls.__name__
+    return row.label or row.cls.__name__
 
 
 def _shape(inputs):

@@ -77,8 +77,6 @@ def layer_grain(windows: np.ndarray, curve) -> tuple[float, float]:
 
 def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
     """The Markdown report of every run evaluated in ``<runs_dir>/evaluation/report.csv``."""
-    from specklegan_tf.layers.speckle_calibration import measure_grain_curve
-
     runs_dir = Path(runs_dir)
     evaluation = read_evaluation(runs_dir / "evaluation" / "report.csv")
     first = next(iter(evaluation.values()))
@@ -121,6 +119,8 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
 
 def _window_row(runs_dir: Path, name: str, history: list[dict], curves: dict) -> str | None:
     """The windows-table row of run ``name`` (``None`` for the baseline); ``curves`` caches calibration curves."""
+    from specklegan_tf.layers.speckle_calibration import measure_grain_curve  # TensorFlow: only where needed
+
     start, end = window_columns(history[0]), window_columns(history[-1])
     if start is None:
         return None

@@ -82,3 +82,24 @@ def test_speckle_share_table_has_one_row_per_direct_route_run(tmp_path):
                                   abs=6e-4)
     assert cells[3] == pytest.approx(0.1 * np.sqrt(kernel.shape[2]), abs=1e-4)  # the 1x1 kernel's L2 norm
     assert speckle_share_lines(tmp_path, ["paper"]) == []
+
+
+def test_window_row_reads_each_end_on_the_curve_of_its_own_aperture_exponent(tmp_path):
+    """A depth-scaled run: the row shows gamma at the start and the end, and each end's layer grain is the one of
+    a calibration curve measured at that end's exponent."""
+    from specklegan_tf.experiments.ablation_report import _window_row
+    from specklegan_tf.layers.speckle_calibration import measure_grain_curve
+
+    run = tmp_path / "depth"
+    run.mkdir()
+    (run / "config.yaml").write_text("image_size: 32\npolar: true\nlateral_aperture: depth_scaled\n")
+    history = [{"train": {"window_0": 6.0, "window_1": 9.0, "aperture_exponent": gamma}} for gamma in (0.5, 1.0)]
+    curves = {}
+    row = _window_row(tmp_path, "depth", history, curves)
+    assert "(γ 0.50 → 1.00)" in row and len(curves) == 2
+    cells = row.strip("|").split("|")
+    for cell, gamma in zip((cells[3], cells[4]), (0.5, 1.0)):
+        curve = measure_grain_curve(32, True, lateral_aperture="depth_scaled", aperture_exponent=gamma)
+        expected = layer_grain(np.array([6.0, 9.0]), curve)
+        assert [float(v) for v in cell.split("/")] == pytest.approx(expected, abs=0.006)
+    assert _window_row(tmp_path, "depth", [{"train": {"d_loss": 1.0}}] * 2, curves) is None  # the baseline

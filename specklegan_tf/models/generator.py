@@ -51,6 +51,7 @@ def build_generator(
     last_channels: int | None = None,
     speckle_route: str = "last_block",
     echo_gain: float = 1.0,
+    direct_gain: float = 0.0,
     lateral_aperture: str = "fixed_angle",
 ) -> keras.Model:
     """Builds the mask-conditioned generator of SpeckleGAN, or with ``speckle=False`` the paper's baseline.
@@ -119,6 +120,10 @@ def build_generator(
             after it can blur its grain. The baseline with this route has the identity in the speckle layer's place
             and the same 1x1 convolution (on one map): the paper's baseline up to an affine map, nothing else
             changed. ``speckle_maps`` is then unused by the speckle layer (it acts on the one-channel map).
+        direct_gain: initial gain of the ``"direct"`` route's 1x1 convolution in image units per neper (its kernel
+            starts at ``direct_gain / maps``); 0 (the default) starts from the baseline's function. A positive gain
+            puts the speckle into the image from the first step, so that the discriminator sees it and the
+            speckle layer's windows get a gradient from the start.
         echo_gain: initial gain of the ``"echo"`` route's 1x1 convolution, in image units per neper of log
             amplitude (its kernel starts at ``echo_gain / maps``), for both models. A B-mode display maps its
             dynamic range (40-60 dB, about 5-7 nepers) onto the gray scale, [-1, 1] here: about 0.3 per neper.
@@ -170,7 +175,8 @@ def build_generator(
         # Built after the baseline's layers, so that with the same global seed every shared layer starts with
         # the baseline's weights and the whole generator starts as the baseline's function.
         speckled = _speckle_stage(penultimate, z, image_size, False, **speckle_options)
-        speckle_to_image = keras.layers.Conv2D(1, 1, kernel_initializer="zeros", use_bias=False,
+        initial_kernel = keras.initializers.Constant(direct_gain / speckled.shape[-1])
+        speckle_to_image = keras.layers.Conv2D(1, 1, kernel_initializer=initial_kernel, use_bias=False,
                                                name="speckle_to_image")(speckled)
         x = keras.layers.Add(name="add_speckle")([x, speckle_to_image])
     if speckle_route == "echo":

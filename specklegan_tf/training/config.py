@@ -178,6 +178,9 @@ class GANConfig(TrainerConfig):
         choices=("last_block", "direct", "echo")))
     echo_gain: float = field(default=1.0, metadata=_help(
         "initial gain of the 'echo' route's 1x1 convolution in image units per neper, for both models"))
+    direct_gain: float = field(default=0.0, metadata=_help(
+        "initial gain of the 'direct' route's 1x1 convolution in image units per neper (0: SpeckleGAN starts as "
+        "the baseline's function)"))
     last_channels: int | None = field(default=None, metadata=_help(
         "channels of the generator's last block, for both models (default 16 x width)"))
     diff_augment: str = field(default="none", metadata=_help(
@@ -212,6 +215,10 @@ class GANConfig(TrainerConfig):
                  "--no-polar)", self.lateral_aperture)
         _require(self.echo_gain > 0 and math.isfinite(self.echo_gain), "echo_gain", "must be a positive number",
                  self.echo_gain)
+        _require(self.direct_gain >= 0 and math.isfinite(self.direct_gain), "direct_gain",
+                 "must be a number >= 0", self.direct_gain)
+        _require(self.direct_gain == 0 or self.speckle_route == "direct", "direct_gain",
+                 "acts on the 'direct' route's 1x1 convolution: give --speckle-route direct", self.direct_gain)
         _require(self.last_channels is None or self.last_channels >= 1, "last_channels", "must be at least 1",
                  self.last_channels)
         policies = self.diff_augment_policies

@@ -34,6 +34,21 @@ def test_direct_route_starts_as_the_baseline_function():
     assert np.abs(keras.ops.convert_to_numpy(paper(inputs, training=False)) - expected).max() > 1e-3
 
 
+def test_direct_gain_adds_the_mean_speckled_map_times_the_gain_before_the_tanh():
+    """With ``direct_gain`` g the image before the tanh is the baseline path plus g times the mean of the speckled
+    maps (kernel g / maps), computed here from the model's own intermediate outputs."""
+    generator = _build(3, speckle=True, speckle_route="direct", speckle_compression="log", direct_gain=0.3)
+    kernel = keras.ops.convert_to_numpy(generator.get_layer("speckle_to_image").kernel)
+    np.testing.assert_allclose(kernel, 0.3 / kernel.shape[2])
+    probe = keras.Model(generator.inputs, [generator.get_layer("speckle").output,
+                                           generator.get_layer("to_image").output, generator.output])
+    seeds_inputs = _inputs()
+    speckled, path, image = (keras.ops.convert_to_numpy(t) for t in probe(seeds_inputs, training=False))
+    expected = np.tanh(path + 0.3 * speckled.mean(axis=-1, keepdims=True))
+    np.testing.assert_allclose(image, expected, atol=2e-5)
+    assert np.std(0.3 * speckled.mean(axis=-1)) > 0.01  # the speckle is in the image from the first step
+
+
 def test_direct_route_learns_to_add_speckle_and_reaches_the_windows():
     generator = _build(0, speckle=True, speckle_route="direct", speckle_compression="log",
                        window_shape="rectangular")

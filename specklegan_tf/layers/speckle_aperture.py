@@ -26,7 +26,7 @@ import tensorflow as tf
 from keras import ops
 
 from specklegan_tf.layers.polar import resample
-from specklegan_tf.layers.speckle_windows import WINDOW_PROFILES, gaussian_window_1d, soft_window_1d
+from specklegan_tf.layers.speckle_windows import window_function
 
 __all__ = ["LATERAL_APERTURES", "DEFAULT_APERTURE_EXPONENT", "radius_ratios", "depth_scaled_windows", "depth_scaled_speckle_magnitudes",
            "compiled_depth_scaled_speckle_magnitudes"]
@@ -65,9 +65,7 @@ def depth_scaled_windows(d_rows, d_cols, exponent, grid: tuple[int, int], profil
         angular frequency), both in FFT order; ``lateral`` carries the scale
         ``sqrt(rows * cols / (sum(axial^2) * sum(lateral_row^2)))`` of each row.
     """
-    if profile not in WINDOW_PROFILES:
-        raise ValueError(f"`profile` must be one of {WINDOW_PROFILES}; received {profile!r}.")
-    window_1d = soft_window_1d if profile == "rect" else gaussian_window_1d
+    window_1d = window_function(profile)
     rows, cols = grid
     short_side = float(min(grid))
     axial = window_1d(d_rows * (rows / short_side), rows)  # (K, rows)

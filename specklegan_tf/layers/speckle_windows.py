@@ -75,6 +75,14 @@ def gaussian_window_1d(edge_length, size: int):
     return ops.exp(-0.5 * ops.square(ops.convert_to_tensor(freq)[None, :] / sigma))
 
 
+def window_function(profile: str):
+    """The 1-D window of a profile name: :func:`soft_window_1d` for ``"rect"``, :func:`gaussian_window_1d` for
+    ``"gaussian"``; ``ValueError`` for any other name."""
+    if profile not in WINDOW_PROFILES:
+        raise ValueError(f"`profile` must be one of {WINDOW_PROFILES}; received {profile!r}.")
+    return soft_window_1d if profile == "rect" else gaussian_window_1d
+
+
 def scaled_windows(d_rows, d_cols, grid: tuple[int, int], profile: str = "rect"):
     """The soft windows of edge lengths ``(d_rows, d_cols)`` on a ``grid``, scaled to keep the mean power.
 
@@ -87,9 +95,7 @@ def scaled_windows(d_rows, d_cols, grid: tuple[int, int], profile: str = "rect")
     Returns:
         float32 ``(K, rows, cols)`` in FFT order: ``s_k * w_{d_k}`` with ``s_k = sqrt(rows * cols / sum(w^2))``.
     """
-    if profile not in WINDOW_PROFILES:
-        raise ValueError(f"`profile` must be one of {WINDOW_PROFILES}; received {profile!r}.")
-    window_1d = soft_window_1d if profile == "rect" else gaussian_window_1d
+    window_1d = window_function(profile)
     rows, cols = grid
     short_side = float(min(grid))
     w_rows = window_1d(d_rows * (rows / short_side), rows)  # (K, rows)

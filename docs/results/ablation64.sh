@@ -2,9 +2,10 @@
 # Runs one round of the 64 px ablations: bash docs/results/ablation64.sh ROUND_FOLDER [RUNS_FOLDER]
 # (each round's run.sh calls it). ROUND_FOLDER/variants.txt names the round's runs, one per line,
 # 'name: fit_gan.py options', and its report's title ('title: ...'); '#' lines are comments.
-#   ABLATION_COMMON: the budget of every run of every round: n = 50 phantom images, 64 px, width 0.25, latent
+#   ABLATION_COMMON: the budget of every run of a round: n = 50 phantom images, 64 px, width 0.25, latent
 #     length 64, batch 8, 600 generator updates, one learning-rate schedule, validation every 25 epochs; the same
-#     for both models, so a round compares only what its variants name.
+#     for both models, so a round compares only what its variants name. A round at another budget (e.g. 128 px)
+#     replaces it with a 'budget: fit_gan.py options' line in its variants.txt.
 #   Every variant is trained at every seed of SEEDS (default "0"; seed s > 0 adds "-seed<s>" to the run name), in
 #   the file's order or that of ORDER="name ...". fit_gan.py skips a finished run folder and resumes an unfinished
 #   one, so rerunning after a kill continues. Then every run is evaluated on the 435 phantom images and the round's
@@ -25,7 +26,11 @@ names=() title=""
 while IFS= read -r line || [ -n "$line" ]; do
   case "$line" in '#'*|'') continue ;; esac
   key=${line%%:*} value=${line#*: }
-  if [ "$key" = title ]; then title=$value; else VARIANT[$key]=$value; names+=("$key"); fi
+  case "$key" in
+    title) title=$value ;;
+    budget) read -r -a ABLATION_COMMON <<< "$value" ;;
+    *) VARIANT[$key]=$value; names+=("$key") ;;
+  esac
 done < "$variants_file"
 read -r -a names <<< "${ORDER:-${names[*]}}"
 read -r -a seeds <<< "${SEEDS:-0}"

@@ -109,12 +109,29 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
         if row is not None:
             window_lines.append(row)
     share_lines = speckle_share_lines(runs_dir, list(evaluation))
+    seed_lines = across_seed_lines(evaluation)
     notes = ["", "Tissue grain error: mean of |generated / real - 1| over the axial and lateral grain of the "
              "intima/media and background classes. Layer grain: the speckle layer's own output on a constant image "
              "at the geometric mean of its windows (calibration curve), before the last block; the windows at "
              "the start are those after the first epoch's updates (history.jsonl). γ: the depth-scaled lateral "
              "aperture's exponent (0: a fixed angle, the paper; 1: a fixed width), where the run has one."]
-    return "\n".join(lines + window_lines + share_lines + notes) + "\n"
+    return "\n".join(lines + seed_lines + window_lines + share_lines + notes) + "\n"
+
+
+def across_seed_lines(evaluation: dict[str, dict[str, float]]) -> list[str]:
+    """The across-seed table (:mod:`~specklegan_tf.experiments.seed_summary`) if some arm has several seeds."""
+    from specklegan_tf.experiments.seed_summary import group_by_arm, seed_summary_lines
+
+    names = list(evaluation)
+    if all(len(seeds) < 2 for seeds in group_by_arm({name: 0.0 for name in names}).values()):
+        return []
+    kid = [k for k in evaluation[names[0]] if k.startswith("kid_") and k.endswith("_mean")][0]
+    metrics = {"texture FD": {n: evaluation[n]["texture_fd"] for n in names},
+               "KID": {n: evaluation[n][kid] for n in names},
+               "tissue grain error": {n: grain_error(evaluation[n]) for n in names},
+               "SSIM": {n: evaluation[n]["ssim_mean"] for n in names}}
+    columns = (("texture FD", 3, False), ("KID", 4, False), ("tissue grain error", 0, True), ("SSIM", 3, False))
+    return ["", "Across seeds:", "", *seed_summary_lines(metrics, columns)]
 
 
 def _window_row(runs_dir: Path, name: str, history: list[dict], curves: dict) -> str | None:

@@ -39,7 +39,8 @@ def compare_with_baseline(arm: dict[int, float], baseline: dict[int, float]) -> 
 
     seeds = sorted(set(arm) & set(baseline))
     differences = np.array([arm[s] - baseline[s] for s in seeds])
-    if len(seeds) < 2 or np.ptp(differences) == 0:  # no spread: the test is undefined (scipy would warn)
+    # Equal differences (up to rounding) leave the test undefined; scipy would warn about precision.
+    if len(seeds) < 2 or np.ptp(differences) <= 1e-12 * max(1.0, float(np.abs(differences).max())):
         return (float(differences.mean()) if len(seeds) else float("nan")), float("nan"), len(seeds)
     _, p_value = paired_t_test([arm[s] for s in seeds], [baseline[s] for s in seeds])
     return float(differences.mean()), p_value, len(seeds)

@@ -37,7 +37,8 @@ def kid(real=None, fake=None, features=None, subsets: int = 100, subset_size: in
         real_features, fake_features: precomputed (N, D) feature matrices instead of images.
 
     Returns:
-        ``(mean, std)`` over the subsets (std with ddof=0); the std is 0 when every subset covers both sets.
+        ``(mean, std)`` over the subsets (std with ddof=0); the std is exactly 0 when every subset would be
+        both whole sets (equal set sizes not above ``subset_size``): then the one MMD² of the whole sets is returned.
 
     Example:
         >>> mean, std = kid(real_images, generated_images, subsets=50, subset_size=100)
@@ -48,6 +49,10 @@ def kid(real=None, fake=None, features=None, subsets: int = 100, subset_size: in
     fake_matrix = resolve_features(fake, fake_features, features, "fake")
     check_same_dim(real_matrix, fake_matrix)
     size = min(subset_size, real_matrix.shape[0], fake_matrix.shape[0])
+    if size == real_matrix.shape[0] == fake_matrix.shape[0]:
+        # Every subset would be both whole sets: one value, and no spread to report (the std of identical draws
+        # would only be rounding noise, ~1e-16). The spread worth quoting is then the one over training seeds.
+        return float(polynomial_mmd2(real_matrix, fake_matrix)), 0.0
     rng = np.random.default_rng(seed)
     values = np.empty(subsets)
     for index in range(subsets):

@@ -176,7 +176,7 @@ def speckle_share_lines(runs_dir: Path, names: list[str], masks: int = 32) -> li
     from specklegan_tf.data import random_ivus_masks, to_one_hot
     from specklegan_tf.evaluation.speckle_share import speckle_share
 
-    rows = []
+    rows, gains = [], set()
     for name in names:
         config = _read_config(runs_dir / name)
         path = runs_dir / name / "generator_final.keras"
@@ -184,6 +184,7 @@ def speckle_share_lines(runs_dir: Path, names: list[str], masks: int = 32) -> li
             continue
         one_hot = to_one_hot(random_ivus_masks(masks, int(config["image_size"]), seed=0))
         share = speckle_share(keras.saving.load_model(path, compile=False), one_hot)
+        gains.add(float(config.get("direct_gain", 0.0)))
         rows.append(f"| {name} | {share['speckle_std']:.4f} | {share['baseline_std']:.4f} | {share['ratio']:.3f} | "
                     f"{share['kernel_l2']:.4f} |")
     if not rows:
@@ -191,7 +192,16 @@ def speckle_share_lines(runs_dir: Path, names: list[str], masks: int = 32) -> li
     return ["", "| run (direct speckle route) | std of the speckle term | std of the baseline path | ratio | "
             "1x1 kernel L2 |", "|---|---|---|---|---|", *rows, "",
             f"Pre-tanh image = baseline path + speckle term; spatial standard deviations, mean over {masks} "
-            "synthetic masks (seed 0), final generator. The speckle term starts at zero (zero 1x1 kernel)."]
+            "synthetic masks (seed 0), final generator. " + _speckle_start_note(gains)]
+
+
+def _speckle_start_note(gains: set[float]) -> str:
+    """How the runs' 1x1 speckle-to-image kernel started (``--direct-gain``)."""
+    if gains == {0.0}:
+        return "The speckle term starts at zero (zero 1x1 kernel)."
+    shown = ", ".join(f"{g:g}" for g in sorted(gains))
+    return (f"The 1x1 kernel starts at direct_gain / maps per speckled map (direct_gain {shown} in these runs; "
+            "0: the speckle term starts at zero).")
 
 
 def _read_config(run_dir: Path) -> dict:

@@ -82,6 +82,9 @@ def test_speckle_share_table_has_one_row_per_direct_route_run(tmp_path):
                                   abs=6e-4)
     assert cells[3] == pytest.approx(0.1 * np.sqrt(kernel.shape[2]), abs=1e-4)  # the 1x1 kernel's L2 norm
     assert speckle_share_lines(tmp_path, ["paper"]) == []
+    assert "starts at zero (zero 1x1 kernel)" in lines[-1]
+    (tmp_path / "direct" / "config.yaml").write_text("image_size: 32\nspeckle_route: direct\ndirect_gain: 0.3\n")
+    assert "direct_gain 0.3 in these runs" in speckle_share_lines(tmp_path, ["direct"], masks=4)[-1]
 
 
 def test_window_row_reads_each_end_on_the_curve_of_its_own_aperture_exponent(tmp_path):

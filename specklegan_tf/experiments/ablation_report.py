@@ -37,6 +37,11 @@ def read_evaluation(path: Path) -> dict[str, dict[str, float]]:
     return table
 
 
+def kid_metric(metrics: dict[str, float]) -> str:
+    """The name of the KID mean in an evaluation column (``kid_texture_mean`` or ``kid_inception_mean``)."""
+    return next(k for k in metrics if k.startswith("kid_") and k.endswith("_mean"))
+
+
 def read_history(run_dir: Path) -> list[dict]:
     with open(run_dir / "history.jsonl") as handle:
         return [json.loads(line) for line in handle if line.strip()]
@@ -97,7 +102,7 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
         tail = history[-last_epochs:]
         d_real = np.mean([e["train"]["d_real"] for e in tail])
         d_fake = np.mean([e["train"]["d_fake"] for e in tail])
-        kid = [k for k in m if k.startswith("kid_") and k.endswith("_mean")][0]
+        kid = kid_metric(m)
         lines.append(
             f"| {name} | {m['texture_fd']:.4f} | {m[kid]:.4f} | {m['jsd_e-3_lumen']:.1f} / "
             f"{m['jsd_e-3_intima_media']:.1f} / {m['jsd_e-3_background']:.1f} | {m['ssim_mean']:.3f} | "
@@ -123,9 +128,9 @@ def across_seed_lines(evaluation: dict[str, dict[str, float]]) -> list[str]:
     from specklegan_tf.experiments.seed_summary import group_by_arm, seed_summary_lines
 
     names = list(evaluation)
-    if all(len(seeds) < 2 for seeds in group_by_arm({name: 0.0 for name in names}).values()):
-        return []
-    kid = [k for k in evaluation[names[0]] if k.startswith("kid_") and k.endswith("_mean")][0]
+    if all(len(seeds) < 2 for seeds in group_by_arm(dict.fromkeys(names, 0.0)).values()):
+        return []  # one seed per arm: the per-run table says it all
+    kid = kid_metric(evaluation[names[0]])
     metrics = {"texture FD": {n: evaluation[n]["texture_fd"] for n in names},
                "KID": {n: evaluation[n][kid] for n in names},
                "tissue grain error": {n: grain_error(evaluation[n]) for n in names},

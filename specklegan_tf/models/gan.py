@@ -1,11 +1,14 @@
 """SpeckleGAN training model: generator and discriminator with the paper's non-saturating losses."""
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import keras
 import tensorflow as tf
 from keras import ops
 
+from specklegan_tf.models.generator_average import GeneratorAverage
 from specklegan_tf.models.losses import discriminator_loss, generator_loss
 
 
@@ -65,6 +68,9 @@ class SpeckleGAN(keras.Model):
     - The same values are accumulated in ``keras.metrics.Mean`` trackers listed by ``metrics`` (reset them with
       ``reset_metrics()``), so ``model.fit`` shows the epoch means for single-device users.
     - ``checkpoint_items()`` gives the trackables that a ``tf.train.Checkpoint`` must hold to resume exactly.
+    - With ``generator_ema``, every generator update is followed by an update of the moving average of the
+      generator's weights (:class:`~specklegan_tf.models.GeneratorAverage`); ``averaged_generator()`` swaps it in
+      for sampling, validation and export.
 
     Args:
         generator: a model from ``build_generator``: inputs ``[mask, z]``, output image ``(N, H, W, 1)``.
@@ -73,6 +79,8 @@ class SpeckleGAN(keras.Model):
         seed: seed of the latent draws.
         augment: optional layer called on ``[images, masks]`` in front of the discriminator, for real and
             generated images in both updates (``specklegan_tf.layers.DiffAugment``); ``None``: no augmentation.
+        generator_ema: momentum in (0, 1) of an exponential moving average of the generator's weights (e.g.
+            0.99), kept beside the training weights; ``None`` (the paper): no average.
 
     Example:
         >>> from specklegan_tf.models import build_generator, build_discriminator, make_gan_optimizers
@@ -88,6 +96,7 @@ class SpeckleGAN(keras.Model):
         latent_dim: int | None = None,
         seed: int = 0,
         augment: keras.layers.Layer | None = None,
+        generator_ema: float | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -108,6 +117,8 @@ class SpeckleGAN(keras.Model):
         if _aperture_exponent_weight(self.speckle_layer) is not None:
             names.append("aperture_exponent")  # the depth-scaled aperture's gamma, logged like the windows
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        # Created here, i.e. in the strategy scope the GAN is built in, so the averages are mirrored variables.
+        self.generator_average = GeneratorAverage(generator, generator_ema) if generator_ema else None
         self.g_optimizer = None
         self.d_optimizer = None
         self.built = True  # both networks are built functional models
@@ -150,7 +161,15 @@ class SpeckleGAN(keras.Model):
             "d_optimizer": self.d_optimizer,
             "latent_seed_state": self.seed_generator.state,
             **({} if self.augment is None else {"augment_seed_state": self.augment.seed_generator.state}),
+            **({} if self.generator_average is None else {"generator_average": self.generator_average}),
         }
+
+    def averaged_generator(self):
+        """Context manager: inside it ``self.generator`` holds the moving average of its weights (with
+        ``generator_ema``; without, it is the generator unchanged). Yields the generator."""
+        if self.generator_average is None:
+            return contextlib.nullcontext(self.generator)
+        return self.generator_average.swapped_in()
 
     def _draw_z(self, batch_size):
         # One draw for all replicas, sliced by replica id: distinct z per replica, identical seed state everywhere.
@@ -191,6 +210,8 @@ class SpeckleGAN(keras.Model):
             g_per_example = generator_loss(discriminator(self._augmented(fake, masks), training=True))
             scaled = self.g_optimizer.scale_loss(_replica_loss(g_per_example, generator))
         _descend(tape, scaled, self.g_optimizer, generator)
+        if self.generator_average is not None:
+            self.generator_average.update()
 
         logs = {
             "d_loss": ops.mean(d_per_example),

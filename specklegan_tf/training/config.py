@@ -181,6 +181,9 @@ class GANConfig(TrainerConfig):
     direct_gain: float = field(default=0.0, metadata=_help(
         "initial gain of the 'direct' route's 1x1 convolution in image units per neper (0: SpeckleGAN starts as "
         "the baseline's function)"))
+    generator_ema: float = field(default=0.0, metadata=_help(
+        "momentum of a moving average of the generator's weights, used for validation, samples and export, for "
+        "both models (e.g. 0.99; 0: none, the paper)"))
     last_channels: int | None = field(default=None, metadata=_help(
         "channels of the generator's last block, for both models (default 16 x width)"))
     diff_augment: str = field(default="none", metadata=_help(
@@ -219,6 +222,8 @@ class GANConfig(TrainerConfig):
                  "must be a number >= 0", self.direct_gain)
         _require(self.direct_gain == 0 or self.speckle_route == "direct", "direct_gain",
                  "acts on the 'direct' route's 1x1 convolution: give --speckle-route direct", self.direct_gain)
+        _require(0 <= self.generator_ema < 1, "generator_ema", "must be in [0, 1) (0: no average)",
+                 self.generator_ema)
         _require(self.last_channels is None or self.last_channels >= 1, "last_channels", "must be at least 1",
                  self.last_channels)
         policies = self.diff_augment_policies

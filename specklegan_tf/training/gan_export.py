@@ -24,7 +24,15 @@ BEST_GENERATOR = "generator_best.keras"
 
 def finish_gan_run(gan, config: GANConfig, run_dir: Path, validation: GANValidation, result, log
                    ) -> tuple[Path | None, Path | None]:
-    """Export the best generator (the final one if never validated), write the final grid and the record."""
+    """Export the best generator (the final one if never validated), write the final grid and the record.
+
+    With ``--generator-ema`` every generator written here holds the moving average of the weights."""
+    with gan.averaged_generator():
+        return _finish(gan, config, run_dir, validation, result, log)
+
+
+def _finish(gan, config: GANConfig, run_dir: Path, validation: GANValidation, result, log
+            ) -> tuple[Path | None, Path | None]:
     import keras
 
     from specklegan_tf.export import export_generator, save_generator_keras
@@ -64,7 +72,8 @@ def finish_gan_run(gan, config: GANConfig, run_dir: Path, validation: GANValidat
 def recover_best(gan, run_dir: Path, result, log) -> bool:
     """``generator_best.keras`` is missing although the run validated: write it again if possible.
 
-    The best generator is the one in memory when the best epoch is the last; otherwise it is read from that
+    The best generator is the one in memory when the best epoch is the last (called inside
+    ``gan.averaged_generator()``, so it holds the average with ``--generator-ema``); otherwise it is read from that
     epoch's end-of-epoch checkpoint if it is still kept. Returns whether the file exists again; says what it did.
     """
     from specklegan_tf.export import save_generator_keras
@@ -82,9 +91,14 @@ def recover_best(gan, run_dir: Path, result, log) -> bool:
     prefix = run_dir / "checkpoints" / f"ckpt-{result.best_epoch * steps_per_epoch}"
     problem = checkpoint_problem(prefix)
     if problem is None:
-        # Only the generator's variables are read (a partial restore by name); the final one is already saved.
-        tf.train.Checkpoint(generator=gan.generator).restore(os.fspath(prefix)).expect_partial()
-        save_generator_keras(gan.generator, best_path)
+        # Only the generator's variables (and their moving average) are read, a partial restore by name; the final
+        # generator is already saved and nothing is checkpointed after this.
+        items = {"generator": gan.generator}
+        if gan.generator_average is not None:
+            items["generator_average"] = gan.generator_average
+        tf.train.Checkpoint(**items).restore(os.fspath(prefix)).expect_partial()
+        with gan.averaged_generator() as generator:
+            save_generator_keras(generator, best_path)
         log(f"Warning: {best_path} was missing; the best generator (epoch {result.best_epoch}) was read back from "
             f"{prefix} and written again.")
         return True

@@ -70,7 +70,8 @@ def gan_factory(config: GANConfig, policy: str, steps_per_epoch: int,
         discriminator = build_discriminator(config.image_size, width=config.width)
         policies = config.diff_augment_policies
         augment = DiffAugment(policies, seed=config.seed + 1, name="diff_augment") if policies else None
-        gan = SpeckleGAN(generator, discriminator, latent_dim=config.latent_dim, seed=config.seed, augment=augment)
+        gan = SpeckleGAN(generator, discriminator, latent_dim=config.latent_dim, seed=config.seed, augment=augment,
+                         generator_ema=config.generator_ema or None)
         g_optimizer, d_optimizer = make_gan_optimizers(
             lr_g, lr_d, decay_steps=decay_steps, decay_factors=config.decay_factors,
             mixed_precision=policy == "mixed_float16")

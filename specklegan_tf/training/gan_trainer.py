@@ -62,7 +62,7 @@ __all__ = ["BEST_GENERATOR", "FINISHED_RECORD", "GANRunSummary", "GANValidation"
 RESUME_KEYS = ("data", "n_train", "data_seed", "model", "image_size", "width", "latent_dim", "polar", "batch_size", "seed",
                "window_shape", "speckle_init", "speckle_compression", "shared_phases", "diff_augment",
                "speckle_skip", "last_channels", "window_profile", "speckle_route", "echo_gain",
-               "lateral_aperture", "direct_gain")
+               "lateral_aperture", "direct_gain", "generator_ema")
 PROGRESS_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 # Files only a trained run writes: with one of them and no checkpoint, a start from step 0 is refused.
 RUN_OUTPUTS = (BEST_GENERATOR, "generator_final.keras", FINISHED_RECORD)
@@ -213,7 +213,8 @@ def _train_locked(config: GANConfig, session: RunSession, stream, started: float
     def keep_best(context: TrainingContext, metrics: dict[str, float]) -> None:
         from specklegan_tf.export import save_generator_keras
 
-        save_generator_keras(context.trainable.generator, run_dir / BEST_GENERATOR)
+        with context.trainable.averaged_generator() as generator:
+            save_generator_keras(generator, run_dir / BEST_GENERATOR)
 
     result = run_training(
         gan_factory(config, policy, steps_per_epoch, initial_windows), dataset_for_epoch, epochs=config.epochs,

@@ -77,11 +77,12 @@ class GANValidation:
         from specklegan_tf.metrics import fid, kid
 
         features = self._feature_extractor()
-        generator = context.trainable.generator
-        fake = _to_uint8(context.trainable.generate(self.masks, seed=self.config.seed))
+        # With --generator-ema the averaged weights are validated: they are what the run keeps and exports.
+        with context.trainable.averaged_generator() as generator:
+            fake = _to_uint8(context.trainable.generate(self.masks, seed=self.config.seed))
+            self.write_grid(generator, f"epoch_{context.epoch:04d}", context.writer, context.step)
         fake_features = features(fake)
         distance = fid(features=features, real_features=self._real_features, fake_features=fake_features)
         kid_mean, _ = kid(features=features, real_features=self._real_features, fake_features=fake_features,
                           subsets=50, subset_size=min(100, len(fake), len(self.real)), seed=self.config.seed)
-        self.write_grid(generator, f"epoch_{context.epoch:04d}", context.writer, context.step)
         return {self.metric_name: distance, "kid": kid_mean}

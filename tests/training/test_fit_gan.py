@@ -104,6 +104,9 @@ def runs(tmp_path_factory):
                root / f"W{index}.log")
         for index in range(2)
     ]
+    # E: with the moving average of the generator's weights (two epochs, so the average differs from the weights).
+    process_e = _start(SMALL + ["--epochs", "2", "--generator-ema", "0.9", "--out", root / "E",
+                                "--export-dir", root / "savedmodels_e"], env, root / "E.log")
     killed_after = None
     for line in process_b.stdout:
         if line.startswith("checkpoint "):
@@ -116,6 +119,7 @@ def runs(tmp_path_factory):
     out_a = _finish(process_a, root / "A.log")
     out_b2 = _finish(process_b2, root / "B2.log")
     out_workers = [_finish(worker, root / f"W{index}.log") for index, worker in enumerate(workers)]
+    _finish(process_e, root / "E.log")
 
     rerun = subprocess.run([sys.executable, str(SCRIPT), *map(str, command_a)], capture_output=True, text=True,
                            env=env, cwd=ROOT, timeout=TIMEOUT)
@@ -214,3 +218,34 @@ def test_finished_run_with_deleted_best_generator_or_state_file_says_so_and_chan
     assert "no_state/checkpoints/checkpoint is missing; found the checkpoints by their files" in no_state.stdout
     assert runs["unchanged"]
     assert os.listdir(runs["root"] / "savedmodels" / "specklegan-demo") == ["1"]
+
+
+def test_generator_ema_run_writes_and_exports_the_averaged_weights(runs):
+    import keras
+
+    import specklegan_tf.models  # noqa: F401  (registers the layers the .keras files name)
+
+    run = runs["root"] / "E"
+    tensors = _checkpoint_tensors(run)
+    prefix = "generator_average/averages/"
+    averages = {int(key[len(prefix):].split("/")[0]): value for key, value in tensors.items()
+                if key.startswith(prefix)}
+    assert averages and tensors["generator_average/updates/.ATTRIBUTES/VARIABLE_VALUE"] == 2 * STEPS
+    final = keras.saving.load_model(run / "generator_final.keras")
+    (exported_file,) = (runs["root"] / "savedmodels_e").glob("*.keras")
+    exported = keras.saving.load_model(exported_file)
+    weights = [v.numpy() for v in final.trainable_variables]
+    assert len(weights) == len(averages)
+    for index, value in enumerate(weights):
+        np.testing.assert_array_equal(value, averages[index])
+    # The checkpoint's training weights are not the average: the files hold the average, not a copy of them.
+    # (a weight without gradient, e.g. an unused bias, is its own average; those are few)
+    raw = [value for key, value in tensors.items() if key.startswith("generator/")]
+    copies = sum(any(r.shape == w.shape and np.array_equal(r, w) for r in raw) for w in weights)
+    assert raw and copies < len(weights) / 4, (copies, len(weights))
+    # The best generator is exported: an average too (it is the final one when the last epoch validated best).
+    best_epoch = json.loads((run / "finished.json").read_text())["best_epoch"]
+    if best_epoch == 2:
+        for a, b in zip(exported.trainable_variables, final.trainable_variables):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert "generator_ema: 0.9" in (run / "config.yaml").read_text()

@@ -2,7 +2,7 @@
 
 Reads what the runs and ``train/evaluate_gan.py`` wrote, nothing else: ``<runs>/evaluation/report.csv`` (one column
 per run, generated from every real mask and compared with every real image), and per run ``history.jsonl``
-(per-epoch means of the training logs) and ``speckle_init.json`` (``--speckle-init data``). The speckle layer's
+(per-epoch means of the training logs and the validations) and ``speckle_init.json`` (``--speckle-init data``). The speckle layer's
 grain at its initial and final windows is read off a calibration curve measured here
 (:func:`~specklegan_tf.layers.speckle_calibration.measure_grain_curve`).
 
@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
+from specklegan_tf.experiments.validation_trajectory import trajectory_lines
 
 TISSUE = ("intima_media", "background")
 AXES = ("axial", "lateral")
@@ -97,8 +99,9 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
     window_lines = ["", "| run | windows at start (bins) | windows at the end | layer grain ax / lat px at start | "
                     "at the end | data tissue grain ax / lat px |", "|---|---|---|---|---|---|"]
     curves = {}
+    histories = {}
     for name, m in evaluation.items():
-        history = read_history(runs_dir / name)
+        history = histories[name] = read_history(runs_dir / name)
         tail = history[-last_epochs:]
         d_real = np.mean([e["train"]["d_real"] for e in tail])
         d_fake = np.mean([e["train"]["d_fake"] for e in tail])
@@ -115,12 +118,17 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
             window_lines.append(row)
     share_lines = speckle_share_lines(runs_dir, list(evaluation))
     seed_lines = across_seed_lines(evaluation)
+    trajectory = trajectory_lines(histories, "fid" if "fid" in _validation_keys(histories) else "texture_fd")
     notes = ["", "Tissue grain error: mean of |generated / real - 1| over the axial and lateral grain of the "
              "intima/media and background classes. Layer grain: the speckle layer's own output on a constant image "
              "at the geometric mean of its windows (calibration curve), before the last block; the windows at "
              "the start are those after the first epoch's updates (history.jsonl). γ: the depth-scaled lateral "
              "aperture's exponent (0: a fixed angle, the paper; 1: a fixed width), where the run has one."]
-    return "\n".join(lines + seed_lines + window_lines + share_lines + notes) + "\n"
+    return "\n".join(lines + seed_lines + trajectory + window_lines + share_lines + notes) + "\n"
+
+
+def _validation_keys(histories: dict[str, list[dict]]) -> set[str]:
+    return {key for history in histories.values() for entry in history for key in entry.get("validation", {})}
 
 
 def across_seed_lines(evaluation: dict[str, dict[str, float]]) -> list[str]:

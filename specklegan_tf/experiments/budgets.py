@@ -80,9 +80,12 @@ class Budget:
         segmentation: Size of the segmentation study.
         reductions: What this budget reduces relative to the paper, in words (copied into the report).
         speckle_options: ``fit_gan.py`` options of the speckle layer (``window_shape``, ``speckle_init``,
-            ``speckle_compression``, ``shared_phases``, ``window_profile``, ``speckle_skip``, ``speckle_route``) for the SpeckleGAN
-            runs only: the baseline has no speckle layer (and already passes the penultimate maps on).
+            ``speckle_compression``, ``shared_phases``, ``window_profile``, ``speckle_skip``, ``speckle_route``,
+            ``direct_gain``) for the SpeckleGAN runs only: the baseline has no speckle layer (and already passes the
+            penultimate maps on).
         diff_augment: DiffAugment policies for *both* models (``"none"`` or e.g. ``"color,translation,cutout"``).
+        generator_ema: momentum of the moving average of the generator's weights that *both* models validate and
+            export (``fit_gan.py --generator-ema``); 0: none.
     """
 
     name: str
@@ -106,6 +109,7 @@ class Budget:
     reductions: tuple[str, ...] = ()
     speckle_options: tuple[tuple[str, Any], ...] = ()
     diff_augment: str = "none"
+    generator_ema: float = 0.0
 
     def __post_init__(self) -> None:
         size = self.image_size
@@ -123,8 +127,10 @@ class Budget:
             raise ValueError(f"Budget.decay_at must be two increasing positive fractions, got {self.decay_at!r}")
         if self.val_images < 2:
             raise ValueError(f"Budget.val_images must be at least 2, got {self.val_images}")
+        if not 0 <= self.generator_ema < 1:
+            raise ValueError(f"Budget.generator_ema must be in [0, 1), got {self.generator_ema}")
         allowed = {"window_shape", "speckle_init", "speckle_compression", "shared_phases", "window_profile",
-                   "speckle_skip", "speckle_route"}
+                   "speckle_skip", "speckle_route", "direct_gain"}
         unknown = sorted({key for key, _ in self.speckle_options} - allowed)
         if unknown:
             raise ValueError(f"Budget.speckle_options may only set {sorted(allowed)}, got {unknown}")
@@ -153,8 +159,14 @@ class Budget:
                 "decay_epochs": (first, second), "val_every": max(1, epochs // self.validations)}
 
     def to_dict(self) -> dict[str, Any]:
-        """The budget as plain data (for the report and the run manifest)."""
-        return dataclasses.asdict(self)
+        """The budget as plain data (for the report and the run manifest).
+
+        ``generator_ema`` appears only when set: experiment folders started before it existed have manifests
+        without it and stay resumable."""
+        record = dataclasses.asdict(self)
+        if not self.generator_ema:
+            del record["generator_ema"]
+        return record
 
 
 def _positive(obj: Any, names: tuple[str, ...]) -> None:

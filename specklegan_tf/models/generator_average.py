@@ -5,7 +5,8 @@ are a noisy draw; their exponential moving average is a better and much steadier
 unusual effectiveness of averaging in GAN training", ICLR 2019; used by progressive GANs, StyleGAN and BigGAN).
 At this package's small budgets the spread between training seeds dwarfs the differences between models
 (docs/results.md), which averaging is meant to reduce; at 64 px it smoothed each run but not the spread between
-seeds (docs/results/ablation64-round9/README.md).
+seeds (docs/results/ablation64-round9/README.md), and at 128 px it exported worse generators than the last weights
+(docs/results/ablation128-round10/README.md).
 
 Why not a library class: Keras' optimizer EMA (``use_ema``) keeps the averages as private optimizer state with no
 public way to read or swap them for a model trained by two optimizers (``keras.callbacks.SwapEMAWeights`` needs

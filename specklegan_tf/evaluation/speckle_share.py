@@ -18,6 +18,30 @@ SPECKLE_TERM = "speckle_to_image"
 BASELINE_TERM = "to_image"
 
 
+def direct_route_terms(generator: keras.Model, masks, seed: int, caller: str):
+    """``(terms, masks, latent)``: a model giving the two pre-``tanh`` terms ``[speckle, baseline]`` of a
+    direct-route generator, the masks as float32 and the latent vectors a served generator draws for ``seed``.
+
+    Raises:
+        ValueError: ``generator`` has no direct speckle route, or ``masks`` do not fit it (``caller`` names the
+            function the user called).
+    """
+    names = {layer.name for layer in generator.layers}
+    if SPECKLE_TERM not in names or BASELINE_TERM not in names:
+        raise ValueError(f"generator {generator.name!r} has no direct speckle route (no {SPECKLE_TERM!r} layer); "
+                         f"{caller} needs build_generator(speckle_route='direct')")
+    masks = np.asarray(masks, dtype="float32")
+    expected = tuple(generator.inputs[0].shape[1:])
+    if masks.ndim != 4 or masks.shape[1:] != expected:
+        raise ValueError(f"masks must have shape (N, {', '.join(map(str, expected))}), got {masks.shape}")
+    terms = keras.Model(generator.inputs, [generator.get_layer(SPECKLE_TERM).output,
+                                           generator.get_layer(BASELINE_TERM).output])
+    # The latent vectors a served generator draws for these seeds (export.generator.latent_from_seeds).
+    latent_dim = int(generator.inputs[1].shape[-1])
+    latent = keras.ops.convert_to_numpy(latent_from_seeds(draw_seeds(len(masks), seed), latent_dim))
+    return terms, masks, latent
+
+
 def speckle_share(generator: keras.Model, masks: np.ndarray, seed: int = 0, batch_size: int = 16) -> dict:
     """The speckle term's and the baseline path's contributions to the pre-``tanh`` image of ``generator``.
 
@@ -34,19 +58,7 @@ def speckle_share(generator: keras.Model, masks: np.ndarray, seed: int = 0, batc
     Raises:
         ValueError: ``generator`` has no direct speckle route, or ``masks`` do not fit it.
     """
-    names = {layer.name for layer in generator.layers}
-    if SPECKLE_TERM not in names or BASELINE_TERM not in names:
-        raise ValueError(f"generator {generator.name!r} has no direct speckle route (no {SPECKLE_TERM!r} layer); "
-                         "speckle_share needs build_generator(speckle_route='direct')")
-    masks = np.asarray(masks, dtype="float32")
-    expected = tuple(generator.inputs[0].shape[1:])
-    if masks.ndim != 4 or masks.shape[1:] != expected:
-        raise ValueError(f"masks must have shape (N, {', '.join(map(str, expected))}), got {masks.shape}")
-    terms = keras.Model(generator.inputs, [generator.get_layer(SPECKLE_TERM).output,
-                                           generator.get_layer(BASELINE_TERM).output])
-    # The latent vectors a served generator draws for these seeds (export.generator.latent_from_seeds).
-    latent_dim = int(generator.inputs[1].shape[-1])
-    latent = keras.ops.convert_to_numpy(latent_from_seeds(draw_seeds(len(masks), seed), latent_dim))
+    terms, masks, latent = direct_route_terms(generator, masks, seed, "speckle_share")
     speckle_std, baseline_std = [], []
     for start in range(0, len(masks), batch_size):
         speckle, baseline = terms([masks[start:start + batch_size], latent[start:start + batch_size]],

@@ -1,12 +1,14 @@
-"""speckle_share: the two terms of a direct-route generator's pre-tanh image, against the image itself."""
+"""speckle_share and speckle_response: the two terms of a direct-route generator's pre-tanh image, and the
+discriminator's verdict on them rescaled, against direct forward passes of the generator and discriminator."""
 import keras
 import numpy as np
 import pytest
 
+from specklegan_tf.evaluation.speckle_response import speckle_response
 from specklegan_tf.evaluation.speckle_share import speckle_share
 from specklegan_tf.export.generator import latent_from_seeds
 from specklegan_tf.export.synthesis import draw_seeds
-from specklegan_tf.models import build_generator
+from specklegan_tf.models import build_discriminator, build_generator
 
 SIZE, LATENT = 32, 8
 
@@ -58,3 +60,56 @@ def test_refuses_a_generator_without_the_direct_route_and_wrong_masks(setting):
         speckle_share(paper_route, masks)
     with pytest.raises(ValueError, match=r"masks must have shape \(N, 32, 32, 3\)"):
         speckle_share(generator, masks[:, :16])
+
+
+@pytest.fixture(scope="module")
+def judge():
+    """A discriminator and random "real" images for the masks of ``setting``."""
+    keras.utils.set_random_seed(1)
+    real = np.random.default_rng(3).uniform(-1, 1, (5, SIZE, SIZE, 1)).astype("float32")
+    return build_discriminator(SIZE, width=0.125), real
+
+
+def _direct_verdict(discriminator, images, masks):
+    logits = keras.ops.convert_to_numpy(discriminator([images, masks], training=False)).astype("float64")
+    logits = logits.reshape(len(images), -1)
+    return (1 / (1 + np.exp(-logits))).mean(), np.log1p(np.exp(-logits)).mean()
+
+
+def test_response_at_scale_one_is_the_generators_own_image_and_at_zero_its_baseline_path(setting, judge):
+    generator, masks = setting
+    discriminator, real = judge
+    kernel = generator.get_layer("speckle_to_image").kernel
+    original = kernel.numpy()
+    latent = keras.ops.convert_to_numpy(latent_from_seeds(draw_seeds(len(masks), 3), LATENT))
+    try:
+        baseline_only = keras.ops.convert_to_numpy(generator([masks, latent], training=False))
+        kernel.assign(np.random.default_rng(2).normal(scale=0.5, size=kernel.shape).astype("float32"))
+        response = speckle_response(generator, discriminator, masks, real, scales=(0.0, 1.0), seed=3,
+                                    batch_size=2)
+        own = keras.ops.convert_to_numpy(generator([masks, latent], training=False))
+    finally:
+        kernel.assign(original)
+    for index, images in ((0, baseline_only), (1, own)):
+        probability, loss = _direct_verdict(discriminator, images, masks)
+        assert response["speckle"]["d_real_prob"][index] == pytest.approx(probability, rel=1e-4)
+        assert response["speckle"]["g_loss"][index] == pytest.approx(loss, rel=1e-4)
+    # The noise control at scale 0 is the same baseline path; at scale 1 it is another image.
+    assert response["noise"]["g_loss"][0] == pytest.approx(response["speckle"]["g_loss"][0], rel=1e-6)
+    assert response["noise"]["g_loss"][1] != pytest.approx(response["speckle"]["g_loss"][1], rel=1e-4)
+    assert response["real_d_prob"] == pytest.approx(_direct_verdict(discriminator, real, masks)[0], rel=1e-4)
+    assert response["speckle_std"] > 0 and response["baseline_std"] > 0
+
+
+def test_response_without_real_images_has_no_reference_and_names_bad_inputs(setting, judge):
+    generator, masks = setting
+    discriminator, real = judge
+    assert speckle_response(generator, discriminator, masks, scales=(1.0,), batch_size=5)["real_d_prob"] is None
+    with pytest.raises(ValueError, match=r"real_images must have shape \(5, 32, 32, 1\)"):
+        speckle_response(generator, discriminator, masks, real[:, :16])
+    with pytest.raises(ValueError, match="masks must have shape"):
+        speckle_response(generator, discriminator, masks[..., :2])
+    keras.utils.set_random_seed(0)
+    paper_route = build_generator(SIZE, latent_dim=LATENT, width=0.125, speckle=True)
+    with pytest.raises(ValueError, match="no direct speckle route"):
+        speckle_response(paper_route, discriminator, masks)

@@ -1,0 +1,92 @@
+"""Probe trained direct-route runs: how their discriminator judges more or less speckle (``speckle_response``).
+
+    python -m specklegan_tf.experiments.speckle_probe RUN_DIR [RUN_DIR ...] [--scales 0 0.5 1 2 4 8]
+        [--images train|all] [--out probe.json]
+
+For every run folder (``fit_gan.py --speckle-route direct``), the generator and discriminator of its newest
+checkpoint make the images of the run's own training masks (``--images train``, the images the discriminator saw)
+or of all the data set's masks (``--images all``) with the speckle term scaled, and with white noise of the same
+strength in its place; the table gives the generator loss (Eq. 7) and the discriminator's mean probability of
+"real" per scale, and that of the real images. The JSON file holds the same numbers per run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from specklegan_tf.core.atomic_files import write_json
+
+
+def probe_run(run_dir: str | os.PathLike, scales, images: str = "train", seed: int = 0) -> dict:
+    """:func:`~specklegan_tf.evaluation.speckle_response.speckle_response` of one run folder's newest checkpoint."""
+    import numpy as np
+
+    from specklegan_tf.data import load_dataset
+    from specklegan_tf.data.conversions import to_model_inputs, to_one_hot
+    from specklegan_tf.evaluation.speckle_response import speckle_response
+    from specklegan_tf.training.trained_gan import load_trained_gan
+
+    gan, checkpoint = load_trained_gan(run_dir)
+    config = gan_config_of(run_dir)
+    data = load_dataset(config.data, image_size=config.image_size,
+                        n=config.n_train if images == "train" else None, seed=config.data_seed)
+    response = speckle_response(gan.generator, gan.discriminator, np.asarray(to_one_hot(data.masks)),
+                                real_images=to_model_inputs(np.asarray(data.images))[..., None], scales=scales, seed=seed,
+                                batch_size=config.batch_size)
+    return {"run": os.fspath(run_dir), "checkpoint": os.fspath(checkpoint), "images": images,
+            "n_images": len(data.masks), **response}
+
+
+def gan_config_of(run_dir: str | os.PathLike):
+    """The configuration a run folder was trained with (its ``config.yaml``)."""
+    from specklegan_tf.core.config import read_saved_config
+    from specklegan_tf.training.config import GANConfig
+    from specklegan_tf.training.run_lifecycle import CONFIG_FILE
+
+    return read_saved_config(GANConfig, Path(run_dir) / CONFIG_FILE)
+
+
+def format_probe(record: dict) -> str:
+    """A run's probe as a small Markdown table: one row per scale."""
+    lines = [f"{record['run']} ({record['n_images']} {record['images']} images; speckle term sd "
+             f"{record['speckle_std']:.3f}, baseline path sd {record['baseline_std']:.3f}; real images: "
+             f"D(real) {record['real_d_prob']:.3f})",
+             "| scale | G loss, speckle | G loss, noise | D(real) of speckle images | D(real) of noise images |",
+             "|---|---|---|---|---|"]
+    for i, scale in enumerate(record["scales"]):
+        lines.append(f"| {scale:g} | {record['speckle']['g_loss'][i]:.3f} | {record['noise']['g_loss'][i]:.3f} "
+                     f"| {record['speckle']['d_real_prob'][i]:.3f} | {record['noise']['d_real_prob'][i]:.3f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m specklegan_tf.experiments.speckle_probe",
+                                     description=__doc__.split("\n\n")[-1])
+    parser.add_argument("runs", nargs="+", help="run folders of fit_gan.py --speckle-route direct")
+    parser.add_argument("--scales", type=float, nargs="+", default=[0.0, 0.5, 1.0, 2.0, 4.0, 8.0],
+                        help="factors of the speckle term (1: the generator's own images)")
+    parser.add_argument("--images", choices=("train", "all"), default="train",
+                        help="the run's training masks, or all masks of its data set")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the latent vectors and the control noise")
+    parser.add_argument("--out", help="JSON file for the numbers")
+    args = parser.parse_args(argv)
+    if any(scale < 0 for scale in args.scales):
+        parser.error(f"--scales must not be negative, got {args.scales}")
+    for run in args.runs:  # all folders are checked before the first (slow) probe
+        if not (Path(run) / "config.yaml").is_file():
+            parser.error(f"{run} is not a fit_gan.py run folder (no config.yaml)")
+    records = []
+    for run in args.runs:
+        record = probe_run(run, args.scales, args.images, args.seed)
+        records.append(record)
+        print(format_probe(record), flush=True)
+        print()
+    if args.out:
+        write_json(Path(args.out), records)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

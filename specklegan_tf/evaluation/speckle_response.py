@@ -37,9 +37,13 @@ def speckle_response(generator: keras.Model, discriminator: keras.Model, masks: 
 
     Returns:
         ``{"scales", "speckle": {"d_real_prob", "g_loss"}, "noise": {...}, "real_d_prob", "speckle_std",
-        "baseline_std"}``: per scale (lists in the order of ``scales``) the mean of ``sigmoid(logit)`` and of
+        "baseline_std", "image_change_std", "image_std", "saturated_fraction"}``: per scale (lists in the order of ``scales``) the mean of ``sigmoid(logit)`` and of
         ``softplus(-logit)`` over images (and logit positions), for the speckle term and for the noise control;
-        ``real_d_prob`` is None without ``real_images``.
+        ``real_d_prob`` is None without ``real_images``. ``speckle_std`` and ``baseline_std`` are the two terms' spatial
+        standard deviations before the ``tanh`` (means over images); ``image_change_std`` that of what the speckle
+        term changes in the image (``tanh(b + s) - tanh(b)``), ``image_std`` that of the baseline path's image
+        ``tanh(b)``, and ``saturated_fraction`` the share of pixels with ``|b| > 2`` (``tanh' < 0.07``), where the
+        ``tanh`` all but removes an added term and its gradient.
 
     Raises:
         ValueError: ``generator`` has no direct speckle route, or the masks or images do not fit it.
@@ -66,7 +70,7 @@ def speckle_response(generator: keras.Model, discriminator: keras.Model, masks: 
 
     results = {kind: {"d_real_prob": [[] for _ in scales], "g_loss": [[] for _ in scales]}
                for kind in ("speckle", "noise")}
-    real_prob, speckle_std, baseline_std = [], [], []
+    real_prob, speckle_std, baseline_std, change_std, image_std, saturated = [], [], [], [], [], []
     for start in range(0, len(masks), batch_size):
         batch_masks = masks[start:start + batch_size]
         speckle, baseline = (keras.ops.convert_to_numpy(term).astype("float32") for term in
@@ -75,6 +79,9 @@ def speckle_response(generator: keras.Model, discriminator: keras.Model, masks: 
         noise = noise_source.standard_normal(speckle.shape).astype("float32") * per_image_std
         speckle_std += list(per_image_std.ravel())
         baseline_std += list(baseline.std(axis=(1, 2, 3)))
+        change_std += list((np.tanh(baseline + speckle) - np.tanh(baseline)).std(axis=(1, 2, 3)))
+        image_std += list(np.tanh(baseline).std(axis=(1, 2, 3)))
+        saturated += list((np.abs(baseline) > 2.0).mean(axis=(1, 2, 3)))
         for kind, term in (("speckle", speckle), ("noise", noise)):
             for i, scale in enumerate(scales):
                 probability, loss = verdict(np.tanh(baseline + scale * term), batch_masks)
@@ -86,4 +93,6 @@ def speckle_response(generator: keras.Model, discriminator: keras.Model, masks: 
         for key in kind:
             kind[key] = [float(np.mean(values)) for values in kind[key]]
     return {"scales": scales, **results, "real_d_prob": float(np.mean(real_prob)) if real_prob else None,
-            "speckle_std": float(np.mean(speckle_std)), "baseline_std": float(np.mean(baseline_std))}
+            "speckle_std": float(np.mean(speckle_std)), "baseline_std": float(np.mean(baseline_std)),
+            "image_change_std": float(np.mean(change_std)), "image_std": float(np.mean(image_std)),
+            "saturated_fraction": float(np.mean(saturated))}

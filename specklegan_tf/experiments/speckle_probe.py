@@ -51,8 +51,10 @@ def gan_config_of(run_dir: str | os.PathLike):
 def format_probe(record: dict) -> str:
     """A run's probe as a small Markdown table: one row per scale."""
     lines = [f"{record['run']} ({record['n_images']} {record['images']} images; speckle term sd "
-             f"{record['speckle_std']:.3f}, baseline path sd {record['baseline_std']:.3f}; real images: "
-             f"D(real) {record['real_d_prob']:.3f})",
+             f"{record['speckle_std']:.3f}, baseline path sd {record['baseline_std']:.3f} before the tanh, "
+             f"{record['saturated_fraction']:.0%} of pixels with |baseline path| > 2; after the tanh the speckle "
+             f"changes the image by sd {record['image_change_std']:.3f} (image sd {record['image_std']:.3f}); "
+             f"real images: D(real) {record['real_d_prob']:.3f})",
              "| scale | G loss, speckle | G loss, noise | D(real) of speckle images | D(real) of noise images |",
              "|---|---|---|---|---|"]
     for i, scale in enumerate(record["scales"]):

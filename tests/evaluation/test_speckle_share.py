@@ -99,6 +99,11 @@ def test_response_at_scale_one_is_the_generators_own_image_and_at_zero_its_basel
     assert response["noise"]["g_loss"][1] != pytest.approx(response["speckle"]["g_loss"][1], rel=1e-4)
     assert response["real_d_prob"] == pytest.approx(_direct_verdict(discriminator, real, masks)[0], rel=1e-4)
     assert response["speckle_std"] > 0 and response["baseline_std"] > 0
+    # What the speckle changes after the tanh, against the two images themselves.
+    assert response["image_change_std"] == pytest.approx(np.std(own - baseline_only, axis=(1, 2, 3)).mean(), rel=1e-3)
+    assert response["image_std"] == pytest.approx(np.std(baseline_only, axis=(1, 2, 3)).mean(), rel=1e-4)
+    before_tanh = np.arctanh(np.clip(baseline_only.astype("float64"), -1 + 1e-7, 1 - 1e-7))
+    assert response["saturated_fraction"] == pytest.approx(np.mean(np.abs(before_tanh) > 2.0), abs=0.01)
 
 
 def test_response_without_real_images_has_no_reference_and_names_bad_inputs(setting, judge):

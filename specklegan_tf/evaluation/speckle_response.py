@@ -15,6 +15,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from specklegan_tf import CLASS_NAMES
 from specklegan_tf.evaluation.speckle_share import direct_route_terms
 
 DEFAULT_SCALES = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
@@ -37,7 +38,7 @@ def speckle_response(generator: keras.Model, discriminator: keras.Model, masks: 
 
     Returns:
         ``{"scales", "speckle": {"d_real_prob", "g_loss"}, "noise": {...}, "real_d_prob", "speckle_std",
-        "baseline_std", "image_change_std", "image_std", "saturated_fraction"}``: per scale (lists in the order of ``scales``) the mean of ``sigmoid(logit)`` and of
+        "baseline_std", "image_change_std", "image_std", "saturated_fraction", "by_class"}``: per scale (lists in the order of ``scales``) the mean of ``sigmoid(logit)`` and of
         ``softplus(-logit)`` over images (and logit positions), for the speckle term and for the noise control;
         ``real_d_prob`` is None without ``real_images``. ``speckle_std`` and ``baseline_std`` are the two terms' spatial
         standard deviations before the ``tanh`` (means over images); ``image_change_std`` that of what the speckle
@@ -71,6 +72,7 @@ def speckle_response(generator: keras.Model, discriminator: keras.Model, masks: 
     results = {kind: {"d_real_prob": [[] for _ in scales], "g_loss": [[] for _ in scales]}
                for kind in ("speckle", "noise")}
     real_prob, speckle_std, baseline_std, change_std, image_std, saturated = [], [], [], [], [], []
+    by_class = {name: {"saturated_fraction": [], "speckle_std": [], "image_change_std": []} for name in CLASS_NAMES}
     for start in range(0, len(masks), batch_size):
         batch_masks = masks[start:start + batch_size]
         speckle, baseline = (keras.ops.convert_to_numpy(term).astype("float32") for term in
@@ -79,9 +81,18 @@ def speckle_response(generator: keras.Model, discriminator: keras.Model, masks: 
         noise = noise_source.standard_normal(speckle.shape).astype("float32") * per_image_std
         speckle_std += list(per_image_std.ravel())
         baseline_std += list(baseline.std(axis=(1, 2, 3)))
-        change_std += list((np.tanh(baseline + speckle) - np.tanh(baseline)).std(axis=(1, 2, 3)))
         image_std += list(np.tanh(baseline).std(axis=(1, 2, 3)))
         saturated += list((np.abs(baseline) > 2.0).mean(axis=(1, 2, 3)))
+        change = np.tanh(baseline + speckle) - np.tanh(baseline)
+        change_std += list(change.std(axis=(1, 2, 3)))
+        for image in range(len(batch_masks)):
+            for index, name in enumerate(CLASS_NAMES):
+                inside = batch_masks[image, ..., index] > 0.5
+                if inside.sum() < 2:
+                    continue  # a class this mask does not have (or a single pixel) has no spread
+                by_class[name]["saturated_fraction"].append(float((np.abs(baseline[image, ..., 0][inside]) > 2.0).mean()))
+                by_class[name]["speckle_std"].append(float(speckle[image, ..., 0][inside].std()))
+                by_class[name]["image_change_std"].append(float(change[image, ..., 0][inside].std()))
         for kind, term in (("speckle", speckle), ("noise", noise)):
             for i, scale in enumerate(scales):
                 probability, loss = verdict(np.tanh(baseline + scale * term), batch_masks)
@@ -95,4 +106,6 @@ def speckle_response(generator: keras.Model, discriminator: keras.Model, masks: 
     return {"scales": scales, **results, "real_d_prob": float(np.mean(real_prob)) if real_prob else None,
             "speckle_std": float(np.mean(speckle_std)), "baseline_std": float(np.mean(baseline_std)),
             "image_change_std": float(np.mean(change_std)), "image_std": float(np.mean(image_std)),
-            "saturated_fraction": float(np.mean(saturated))}
+            "saturated_fraction": float(np.mean(saturated)),
+            "by_class": {name: {key: (float(np.mean(values)) if values else None) for key, values in fields.items()}
+                         for name, fields in by_class.items()}}

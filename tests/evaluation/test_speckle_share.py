@@ -104,6 +104,14 @@ def test_response_at_scale_one_is_the_generators_own_image_and_at_zero_its_basel
     assert response["image_std"] == pytest.approx(np.std(baseline_only, axis=(1, 2, 3)).mean(), rel=1e-4)
     before_tanh = np.arctanh(np.clip(baseline_only.astype("float64"), -1 + 1e-7, 1 - 1e-7))
     assert response["saturated_fraction"] == pytest.approx(np.mean(np.abs(before_tanh) > 2.0), abs=0.01)
+    # Per class, from the two images and the masks (every random mask has all three classes).
+    for index, name in enumerate(("lumen", "intima_media", "background")):
+        inside = masks[..., index] > 0.5
+        change = [np.std((own - baseline_only)[i, ..., 0][inside[i]]) for i in range(len(masks))]
+        saturated = [np.mean(np.abs(before_tanh[i, ..., 0][inside[i]]) > 2.0) for i in range(len(masks))]
+        assert response["by_class"][name]["image_change_std"] == pytest.approx(np.mean(change), rel=1e-3)
+        assert response["by_class"][name]["saturated_fraction"] == pytest.approx(np.mean(saturated), abs=0.01)
+        assert response["by_class"][name]["speckle_std"] > 0
 
 
 def test_response_without_real_images_has_no_reference_and_names_bad_inputs(setting, judge):

@@ -8,7 +8,7 @@ from specklegan_tf.core.config import save_config
 from specklegan_tf.training.checkpoints import TrainingCheckpoint
 from specklegan_tf.training.config import GANConfig
 from specklegan_tf.training.gan_models import gan_factory
-from specklegan_tf.training.trained_gan import load_trained_gan
+from specklegan_tf.training.trained_gan import kept_checkpoints, load_trained_gan
 
 WINDOWS = [[5.0, 4.0], [6.0, 5.0], [7.0, 6.0], [8.0, 7.0]]
 
@@ -48,3 +48,35 @@ def test_names_the_missing_config_or_checkpoint(tmp_path):
     save_config(_config(tmp_path), tmp_path / "config.yaml")
     with pytest.raises(FileNotFoundError, match="holds no intact checkpoint"):
         load_trained_gan(tmp_path)
+
+
+def test_lists_the_kept_checkpoints_and_reads_an_older_one(tmp_path):
+    run_dir = tmp_path / "run"
+    config = _config(run_dir)
+    gan = gan_factory(config, "float32", steps_per_epoch=3, initial_windows=WINDOWS)()
+    save_config(config, run_dir / "config.yaml")
+    (run_dir / "speckle_init.json").write_text(json.dumps({"initial_window_sizes": WINDOWS}))
+    keeper = TrainingCheckpoint(run_dir / "checkpoints", gan.checkpoint_items())
+    kernel = gan.generator.get_layer("speckle_to_image").kernel
+    kernels = {}
+    for epoch, step in ((1, 3), (2, 6), (3, 9)):
+        kernel.assign(np.full(kernel.shape, 0.1 * epoch, "float32"))  # a value that tells the checkpoints apart
+        kernels[step] = kernel.numpy()
+        keeper.epoch.assign(epoch)
+        keeper.step.assign(step)
+        keeper.save()
+    # The newest checkpoint is damaged: it is left out of the listing and cannot be read by number.
+    (run_dir / "checkpoints" / "ckpt-9.index").write_bytes(b"")
+
+    kept = kept_checkpoints(run_dir)
+    assert [(c.number, c.epoch, c.step, c.step_in_epoch) for c in kept] == [(3, 1, 3, 0), (6, 2, 6, 0)]
+    older, prefix = load_trained_gan(run_dir, checkpoint=3)
+    assert prefix.name == "ckpt-3"
+    np.testing.assert_array_equal(older.generator.get_layer("speckle_to_image").kernel.numpy(), kernels[3])
+    newest, prefix = load_trained_gan(run_dir)
+    assert prefix.name == "ckpt-6"
+    np.testing.assert_array_equal(newest.generator.get_layer("speckle_to_image").kernel.numpy(), kernels[6])
+    with pytest.raises(FileNotFoundError, match=r"checkpoint 9 of .* cannot be read: .*ckpt-9.index is empty"):
+        load_trained_gan(run_dir, checkpoint=9)
+    with pytest.raises(FileNotFoundError, match=r"checkpoint 4 of .*ckpt-4.index is missing"):
+        load_trained_gan(run_dir, checkpoint=4)

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 from specklegan_tf import CLASS_NAMES
-from specklegan_tf.evaluation.speckle_share import direct_route_terms
+from specklegan_tf.evaluation.speckle_share import compose_image, direct_route_terms
 
 DEFAULT_SCALES = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
 
@@ -27,7 +27,8 @@ def speckle_response(generator: keras.Model, discriminator: keras.Model, masks: 
     """The discriminator's verdict on a direct-route generator's images with the speckle term rescaled.
 
     Args:
-        generator: A functional generator built with ``speckle_route="direct"``.
+        generator: A functional generator built with ``speckle_route="direct"`` (or ``"display"``: there the
+            image is ``clip(tanh(b) + s, -1, 1)`` and every image below is composed that way).
         discriminator: The discriminator trained with it (inputs ``[image, mask]``, logits out).
         masks: ``(N, H, W, 3)`` one-hot masks to generate from.
         real_images: Optional ``(N, H, W, 1)`` real images in ``[-1, 1]`` of the same masks; their mean
@@ -54,6 +55,7 @@ def speckle_response(generator: keras.Model, discriminator: keras.Model, masks: 
         >>> response["speckle"]["g_loss"]   # one value per scale: does the loss rise with more speckle?
     """
     terms, masks, latent = direct_route_terms(generator, masks, seed, "speckle_response")
+    compose = compose_image(generator)
     if real_images is not None:
         real_images = np.asarray(real_images, dtype="float32")
         if real_images.shape != masks.shape[:3] + (1,):
@@ -83,7 +85,7 @@ def speckle_response(generator: keras.Model, discriminator: keras.Model, masks: 
         baseline_std += list(baseline.std(axis=(1, 2, 3)))
         image_std += list(np.tanh(baseline).std(axis=(1, 2, 3)))
         saturated += list((np.abs(baseline) > 2.0).mean(axis=(1, 2, 3)))
-        change = np.tanh(baseline + speckle) - np.tanh(baseline)
+        change = compose(baseline, speckle) - compose(baseline, 0.0)
         change_std += list(change.std(axis=(1, 2, 3)))
         for image in range(len(batch_masks)):
             for index, name in enumerate(CLASS_NAMES):
@@ -95,7 +97,7 @@ def speckle_response(generator: keras.Model, discriminator: keras.Model, masks: 
                 by_class[name]["image_change_std"].append(float(change[image, ..., 0][inside].std()))
         for kind, term in (("speckle", speckle), ("noise", noise)):
             for i, scale in enumerate(scales):
-                probability, loss = verdict(np.tanh(baseline + scale * term), batch_masks)
+                probability, loss = verdict(compose(baseline, scale * term), batch_masks)
                 results[kind]["d_real_prob"][i] += list(probability)
                 results[kind]["g_loss"][i] += list(loss)
         if real_images is not None:

@@ -2,7 +2,7 @@
 
 With ``build_generator(speckle_route="direct")`` the image is ``tanh(baseline_path + speckle_to_image(speckle))``:
 the baseline's last block and output convolution plus a 1x1 convolution of the speckle layer's maps, whose kernel
-starts at zero. After training, the ratio of the two terms' spatial standard deviations says whether the texture
+starts at zero (``speckle_route="display"``: ``clip(tanh(baseline_path) + speckle_to_image(speckle), -1, 1)``). After training, the ratio of the two terms' spatial standard deviations says whether the texture
 of the images comes from the speckle layer or from the baseline path; a ratio near zero means the generator has
 learnt to ignore its speckle layer, and the comparison with the baseline then says nothing about the layer.
 """
@@ -16,6 +16,17 @@ from specklegan_tf.export.synthesis import draw_seeds
 
 SPECKLE_TERM = "speckle_to_image"
 BASELINE_TERM = "to_image"
+DISPLAY_ADD = "add_speckle_after_tanh"
+
+
+def compose_image(generator: keras.Model):
+    """The numpy function ``(baseline_term, speckle_term) -> image`` of a direct-route generator: ``tanh(b + s)``
+    for ``speckle_route="direct"``, ``clip(tanh(b) + s, -1, 1)`` for ``"display"``. The probes rescale the
+    speckle term and recompose the image with it."""
+    if DISPLAY_ADD in {layer.name for layer in generator.layers}:
+        return lambda baseline, speckle: np.clip(np.tanh(baseline) + speckle, -1.0, 1.0)
+    return lambda baseline, speckle: np.tanh(baseline + speckle)
+
 
 
 def direct_route_terms(generator: keras.Model, masks, seed: int, caller: str):
@@ -29,7 +40,7 @@ def direct_route_terms(generator: keras.Model, masks, seed: int, caller: str):
     names = {layer.name for layer in generator.layers}
     if SPECKLE_TERM not in names or BASELINE_TERM not in names:
         raise ValueError(f"generator {generator.name!r} has no direct speckle route (no {SPECKLE_TERM!r} layer); "
-                         f"{caller} needs build_generator(speckle_route='direct')")
+                         f"{caller} needs build_generator(speckle_route='direct' or 'display')")
     masks = np.asarray(masks, dtype="float32")
     expected = tuple(generator.inputs[0].shape[1:])
     if masks.ndim != 4 or masks.shape[1:] != expected:
@@ -46,7 +57,8 @@ def speckle_share(generator: keras.Model, masks: np.ndarray, seed: int = 0, batc
     """The speckle term's and the baseline path's contributions to the pre-``tanh`` image of ``generator``.
 
     Args:
-        generator: A functional generator built with ``speckle_route="direct"`` (built or loaded from ``.keras``).
+        generator: A functional generator built with ``speckle_route="direct"`` or ``"display"`` (built or loaded
+            from ``.keras``).
         masks: ``(N, H, W, C)`` one-hot masks to generate from (e.g. the real masks).
         seed: Seed of the latent vectors (and so of the comparison).
         batch_size: Masks per forward pass.

@@ -193,7 +193,7 @@ def speckle_share_lines(runs_dir: Path, names: list[str], masks: int = 32) -> li
     for name in names:
         config = _read_config(runs_dir / name)
         path = runs_dir / name / "generator_final.keras"
-        if config.get("speckle_route", "last_block") != "direct" or not path.is_file():
+        if config.get("speckle_route", "last_block") not in ("direct", "display") or not path.is_file():
             continue
         one_hot = to_one_hot(random_ivus_masks(masks, int(config["image_size"]), seed=0))
         share = speckle_share(keras.saving.load_model(path, compile=False), one_hot)

@@ -3,7 +3,7 @@
     python -m specklegan_tf.experiments.speckle_probe RUN_DIR [RUN_DIR ...] [--scales 0 0.5 1 2 4 8]
         [--images train|all] [--trajectory EPOCHS] [--out probe.json]
 
-For every run folder (``fit_gan.py --speckle-route direct``), the generator and discriminator of its newest
+For every run folder (``fit_gan.py --speckle-route direct`` or ``display``), the generator and discriminator of its newest
 checkpoint make the images of the run's own training masks (``--images train``, the images the discriminator saw)
 or of all the data set's masks (``--images all``) with the speckle term scaled, and with white noise of the same
 strength in its place; the table gives the generator loss (Eq. 7) and the discriminator's mean probability of
@@ -104,7 +104,7 @@ def _number(value) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m specklegan_tf.experiments.speckle_probe",
                                      description=__doc__.split("\n\n")[-1])
-    parser.add_argument("runs", nargs="+", help="run folders of fit_gan.py --speckle-route direct")
+    parser.add_argument("runs", nargs="+", help="run folders of fit_gan.py --speckle-route direct or display")
     parser.add_argument("--scales", type=float, nargs="+", default=[0.0, 0.5, 1.0, 2.0, 4.0, 8.0],
                         help="factors of the speckle term (1: the generator's own images)")
     parser.add_argument("--images", choices=("train", "all"), default="train",

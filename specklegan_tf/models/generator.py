@@ -12,7 +12,7 @@ _TRUNK_CHANNELS = {4: 256, 8: 256, 16: 256, 32: 128, 64: 64, 128: 32, 256: 16}
 _GRID = 4  # the dense projection is reshaped to a 4x4 grid
 _SPADE_HIDDEN = 64  # the paper: "the first convolutions in all SPADE layers have 64 output channels"
 _LAST_CHANNELS = 16  # the residual block after the speckle layer
-SPECKLE_ROUTES = ("last_block", "direct", "echo")
+SPECKLE_ROUTES = ("last_block", "direct", "display", "echo")
 
 
 def check_image_size(image_size, name: str = "image_size") -> int:
@@ -113,6 +113,11 @@ def build_generator(
             speckle is additive there (``log(R * S) = log R + log S``), and no 3x3 convolution blurs the grain
             that the learned windows set. The 1x1 kernel starts at zero, so training starts from the baseline's
             function and adds speckle as far as the discriminator asks for it.
+            ``"display"``: as ``"direct"``, but the 1x1 convolution of the speckled maps is added *after* the
+            ``tanh`` and the sum clipped to ``[-1, 1]`` (``hard_tanh``): log-compressed speckle has the same
+            variance at every gray level, as on a B-mode display, where the ``"direct"`` route's ``tanh``
+            compresses it wherever the baseline path is bright or dark (``|b| > 2`` passes under 7 %). The
+            baseline is unchanged (the clip of a ``tanh`` is the identity).
             ``"echo"``: B-mode image formation. The output convolution's one channel is read as a log-echogenicity
             map, the speckle layer (``input_domain="log"``, so ``speckle_compression="log"`` is required) turns it
             into a log-compressed speckled map per window size, and a 1x1 convolution (starting as their mean)
@@ -120,7 +125,7 @@ def build_generator(
             after it can blur its grain. The baseline with this route has the identity in the speckle layer's place
             and the same 1x1 convolution (on one map): the paper's baseline up to an affine map, nothing else
             changed. ``speckle_maps`` is then unused by the speckle layer (it acts on the one-channel map).
-        direct_gain: initial gain of the ``"direct"`` route's 1x1 convolution in image units per neper (its kernel
+        direct_gain: initial gain of the ``"direct"`` (and ``"display"``) route's 1x1 convolution in image units per neper (its kernel
             starts at ``direct_gain / maps``); 0 (the default) starts from the baseline's function. A positive gain
             puts the speckle into the image from the first step, so that the discriminator sees it and the
             speckle layer's windows get a gradient from the start.
@@ -171,17 +176,25 @@ def build_generator(
     x = keras.layers.LeakyReLU(0.2, name="output_activation")(x)
     to_image = keras.layers.Conv2D(1, 3, padding="same", name="to_image_conv")
     x = keras.layers.SpectralNormalization(to_image, name="to_image")(x)
-    if speckle and speckle_route == "direct":
+    speckle_to_image = None
+    if speckle and speckle_route in ("direct", "display"):
         # Built after the baseline's layers, so that with the same global seed every shared layer starts with
         # the baseline's weights and the whole generator starts as the baseline's function.
         speckled = _speckle_stage(penultimate, z, image_size, False, **speckle_options)
         initial_kernel = keras.initializers.Constant(direct_gain / speckled.shape[-1])
         speckle_to_image = keras.layers.Conv2D(1, 1, kernel_initializer=initial_kernel, use_bias=False,
                                                name="speckle_to_image")(speckled)
-        x = keras.layers.Add(name="add_speckle")([x, speckle_to_image])
     if speckle_route == "echo":
         x = _echo_stage(x, z, speckle, echo_gain, speckle_options)
-    image = keras.layers.Activation("tanh", dtype="float32", name="image")(x)
+    if speckle_to_image is not None and speckle_route == "direct":
+        x = keras.layers.Add(name="add_speckle")([x, speckle_to_image])
+    if speckle_to_image is not None and speckle_route == "display":
+        x = keras.layers.Activation("tanh", name="baseline_image")(x)
+        x = keras.layers.Add(name="add_speckle_after_tanh")([x, speckle_to_image])
+        # hard_tanh clips to [-1, 1] like a display's gray scale; its gradient is 1 inside the range.
+        image = keras.layers.Activation("hard_tanh", dtype="float32", name="image")(x)
+    else:
+        image = keras.layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model([mask, z], image, name=name)
 
 

@@ -172,14 +172,17 @@ class GANConfig(TrainerConfig):
         "give the last block the penultimate maps beside the speckled ones (SpeckleGAN only)"))
     speckle_route: str = field(default="last_block", metadata=_help(
         "where the speckled maps go: the last block's input (the paper) or 'direct': a 1x1 convolution added "
-        "before the output tanh, the last block keeping the baseline's input (SpeckleGAN only), or 'echo': "
+        "before the output tanh, the last block keeping the baseline's input (SpeckleGAN only), 'display': the "
+        "same 1x1 convolution added after the tanh and clipped to [-1, 1], so that the speckle keeps its "
+        "strength at every gray level (SpeckleGAN only), or 'echo': "
         "speckle on the output convolution's map read as log echogenicity, then a 1x1 convolution (B-mode image "
         "formation; needs --speckle-compression log; the baseline gets the same 1x1 convolution)",
-        choices=("last_block", "direct", "echo")))
+        choices=("last_block", "direct", "display", "echo")))
     echo_gain: float = field(default=1.0, metadata=_help(
         "initial gain of the 'echo' route's 1x1 convolution in image units per neper, for both models"))
     direct_gain: float = field(default=0.0, metadata=_help(
-        "initial gain of the 'direct' route's 1x1 convolution in image units per neper (0: SpeckleGAN starts as "
+        "initial gain of the 'direct' or 'display' route's 1x1 convolution in image units per neper (0: "
+        "SpeckleGAN starts as "
         "the baseline's function)"))
     generator_ema: float = field(default=0.0, metadata=_help(
         "momentum of a moving average of the generator's weights, used for validation, samples and export, for "
@@ -220,8 +223,9 @@ class GANConfig(TrainerConfig):
                  self.echo_gain)
         _require(self.direct_gain >= 0 and math.isfinite(self.direct_gain), "direct_gain",
                  "must be a number >= 0", self.direct_gain)
-        _require(self.direct_gain == 0 or self.speckle_route == "direct", "direct_gain",
-                 "acts on the 'direct' route's 1x1 convolution: give --speckle-route direct", self.direct_gain)
+        _require(self.direct_gain == 0 or self.speckle_route in ("direct", "display"), "direct_gain",
+                 "acts on the 'direct' or 'display' route's 1x1 convolution: give --speckle-route direct or "
+                 "display", self.direct_gain)
         _require(0 <= self.generator_ema < 1, "generator_ema", "must be in [0, 1) (0: no average)",
                  self.generator_ema)
         _require(self.last_channels is None or self.last_channels >= 1, "last_channels", "must be at least 1",

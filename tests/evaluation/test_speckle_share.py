@@ -126,3 +126,27 @@ def test_response_without_real_images_has_no_reference_and_names_bad_inputs(sett
     paper_route = build_generator(SIZE, latent_dim=LATENT, width=0.125, speckle=True)
     with pytest.raises(ValueError, match="no direct speckle route"):
         speckle_response(paper_route, discriminator, masks)
+
+
+def test_response_of_a_display_route_generator_composes_its_images_after_the_tanh(judge):
+    """``speckle_route="display"``: the probe's images at scales 1 and 2 are the generator's own image and the one
+    with the 1x1 kernel doubled (both forward passes of the generator itself)."""
+    discriminator, real = judge
+    keras.utils.set_random_seed(0)
+    generator = build_generator(SIZE, latent_dim=LATENT, width=0.125, speckle=True, speckle_route="display",
+                                speckle_compression="log", direct_gain=1.0)
+    masks = np.eye(3, dtype="float32")[np.random.default_rng(1).integers(0, 3, (4, SIZE, SIZE))]
+    latent = keras.ops.convert_to_numpy(latent_from_seeds(draw_seeds(len(masks), 5), LATENT))
+    kernel = generator.get_layer("speckle_to_image").kernel
+    original = kernel.numpy()
+    own = keras.ops.convert_to_numpy(generator([masks, latent], training=False))
+    try:
+        kernel.assign(2 * original)
+        doubled = keras.ops.convert_to_numpy(generator([masks, latent], training=False))
+    finally:
+        kernel.assign(original)
+    response = speckle_response(generator, discriminator, masks, scales=(1.0, 2.0), seed=5, batch_size=2)
+    for index, images in ((0, own), (1, doubled)):
+        assert response["speckle"]["g_loss"][index] == pytest.approx(
+            _direct_verdict(discriminator, images, masks)[1], rel=1e-4)
+    assert 0 < speckle_share(generator, masks, seed=5)["ratio"]

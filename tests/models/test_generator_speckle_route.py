@@ -1,4 +1,5 @@
-"""``speckle_route="direct"``: the baseline's path plus speckle added before the output tanh; ``"echo"``: speckle on
+"""``speckle_route="direct"``: the baseline's path plus speckle added before the output tanh (``"display"``: after
+it, clipped); ``"echo"``: speckle on
 the output convolution's log-echogenicity map."""
 import numpy as np
 import pytest
@@ -80,6 +81,39 @@ def test_direct_route_round_trips_through_a_keras_file(tmp_path):
     _assert_keras_file_round_trip(generator, tmp_path / "g.keras", atol=1e-6)
 
 
+def test_display_route_starts_as_the_baseline_and_adds_the_speckle_after_the_tanh_with_a_clip():
+    """``"display"``: image = clip(tanh(baseline path) + g * mean speckled map, -1, 1), recomputed here from the
+    model's own intermediate outputs; at gain 0 it is the baseline's function."""
+    inputs = _inputs()
+    baseline = keras.ops.convert_to_numpy(_build(3, speckle=False)(inputs, training=False))
+    at_zero = _build(3, speckle=True, speckle_route="display", speckle_compression="log")
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(at_zero(inputs, training=False)), baseline)
+    generator = _build(3, speckle=True, speckle_route="display", speckle_compression="log", direct_gain=1.0)
+    probe = keras.Model(generator.inputs, [generator.get_layer("speckle").output,
+                                           generator.get_layer("to_image").output, generator.output])
+    speckled, path, image = (keras.ops.convert_to_numpy(t) for t in probe(inputs, training=False))
+    speckle_term = speckled.mean(axis=-1, keepdims=True)
+    np.testing.assert_allclose(image, np.clip(np.tanh(path) + speckle_term, -1.0, 1.0), atol=2e-5)
+    assert image.min() >= -1.0 and image.max() <= 1.0
+    # Unlike the direct route, where the tanh's slope scales the speckle, the speckle's change of the image is the
+    # speckle term itself wherever the sum stays inside [-1, 1].
+    inside = np.abs(np.tanh(path) + speckle_term) < 1.0
+    assert inside.mean() > 0.5
+    np.testing.assert_allclose((image - np.tanh(path))[inside], speckle_term[inside], atol=2e-5)
+
+
+def test_display_route_round_trips_through_a_keras_file_and_trains_the_windows(tmp_path):
+    generator = _build(2, speckle=True, speckle_route="display", speckle_compression="log", direct_gain=0.5)
+    _assert_keras_file_round_trip(generator, tmp_path / "g.keras", atol=1e-6)
+    windows = [w for w in generator.get_layer("speckle").trainable_weights if "window" in w.path]
+    mask, z = _inputs(n=4)
+    target = tf.random.stateless_normal((4, SIZE, SIZE, 1), seed=(3, 4))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((generator([mask, z], training=True) - target) ** 2)
+    grads = tape.gradient(loss, windows)
+    assert windows and all(float(tf.reduce_max(tf.abs(g))) > 0 for g in grads)
+
+
 def _assert_keras_file_round_trip(generator, path, atol):
     """Saved and reloaded, the generator gives the same images (same phases: they are seeded from z)."""
     generator.save(path)
@@ -103,6 +137,10 @@ def test_fit_gan_option_is_checked_before_training():
     from specklegan_tf.training.config import GANConfig, load_config
 
     assert load_config(GANConfig, ["--model", "speckle", "--speckle-route", "direct"]).speckle_route == "direct"
+    assert load_config(GANConfig, ["--model", "speckle", "--speckle-route", "display",
+                                   "--direct-gain", "1"]).direct_gain == 1.0
+    with pytest.raises(ValueError, match="--direct-gain acts on the 'direct' or 'display' route"):
+        load_config(GANConfig, ["--model", "speckle", "--direct-gain", "1"])
     with pytest.raises(ValueError, match="--speckle-skip has no meaning with --speckle-route direct"):
         load_config(GANConfig, ["--speckle-route", "direct", "--speckle-skip"])
 

@@ -9,7 +9,9 @@
 #   Every variant is trained at every seed of SEEDS (default "0"; seed s > 0 adds "-seed<s>" to the run name), in
 #   the file's order or that of ORDER="name ...". fit_gan.py skips a finished run folder and resumes an unfinished
 #   one, so rerunning after a kill continues. Then every run is evaluated on the 435 phantom images and the round's
-#   report.md, evaluation.md/.csv and grid.png are written to ROUND_FOLDER (publish_evaluation.sh).
+#   report.md, evaluation.md/.csv and grid.png are written to ROUND_FOLDER (publish_evaluation.sh), or to
+#   PUBLISH_DIR if set: more seeds of a published round, trained later, go beside its first ones without
+#   overwriting them.
 set -euo pipefail
 round=$(cd "$1" && pwd)
 cd "$(dirname "$0")/../.."
@@ -47,5 +49,7 @@ for seed in "${seeds[@]}"; do
     args+=(--model "$runs/exports/$run.keras" --name "$run")
   done
 done
-evaluate_and_publish "$runs" "$round" "$round/report.md" "${title:-Ablations at 64 px}" "${args[@]}"
+publish=${PUBLISH_DIR:-$round}
+mkdir -p "$publish"
+evaluate_and_publish "$runs" "$publish" "$publish/report.md" "${title:-Ablations at 64 px}" "${args[@]}"
 echo "=== done $(date -u +%H:%M:%S)"

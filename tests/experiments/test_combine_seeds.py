@@ -1,0 +1,63 @@
+"""Combining evaluations made at different times: runs merge across files, a run held by two files must agree, arms
+filter, and the CLI's table pairs an arm with a baseline from another file by seed (checked against scipy)."""
+import csv
+
+import pytest
+from scipy import stats
+
+from specklegan_tf.experiments.combine_seeds import ConflictingRuns, combine_evaluations, main
+
+TISSUE_GRAINS = [f"speckle_{who}_{c}_{a}_grain_px" for who in ("real", "fake")
+                 for c in ("intima_media", "background") for a in ("axial", "lateral")]
+
+
+def _write(path, runs: dict[str, float]):
+    """An evaluate_gan.py-style report.csv: one column per run; texture FD as given, the rest derived from it."""
+    metrics = {"texture_fd": runs, "kid_texture_mean": {r: v / 10 for r, v in runs.items()},
+               "ssim_mean": {r: 1 - v for r, v in runs.items()},
+               **{g: {r: 2.0 + (v if "fake" in g else 0.0) for r, v in runs.items()} for g in TISSUE_GRAINS}}
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["metric", *runs])
+        for metric, values in metrics.items():
+            writer.writerow([metric, *(repr(values[r]) for r in runs)])
+    return path
+
+
+def test_runs_merge_in_file_order_and_a_shared_run_is_reported(tmp_path):
+    old = _write(tmp_path / "old.csv", {"baseline": 0.2, "baseline-seed1": 0.4, "direct": 0.9})
+    new = _write(tmp_path / "new.csv", {"baseline-seed1": 0.4, "display": 0.1, "display-seed1": 0.3})
+    combined, repeated = combine_evaluations([old, new], arms=["baseline", "display"])
+    assert list(combined) == ["baseline", "baseline-seed1", "display", "display-seed1"]  # "direct" filtered out
+    assert repeated == ["baseline-seed1"]
+    assert combined["display-seed1"]["texture_fd"] == 0.3 and combined["baseline"]["ssim_mean"] == pytest.approx(0.8)
+
+
+def test_a_run_with_different_results_in_two_files_is_refused_naming_both(tmp_path):
+    old = _write(tmp_path / "old.csv", {"baseline": 0.2})
+    new = _write(tmp_path / "other-cpu.csv", {"baseline": 0.25})
+    with pytest.raises(ConflictingRuns, match=r"'baseline': texture_fd is 0.2 in .*old.csv but 0.25 in .*other-cpu"):
+        combine_evaluations([old, new])
+
+
+def test_missing_files_and_arms_are_errors_before_any_table(tmp_path):
+    old = _write(tmp_path / "old.csv", {"baseline": 0.2})
+    with pytest.raises(FileNotFoundError, match="nope.csv"):
+        combine_evaluations([old, tmp_path / "nope.csv"])
+    with pytest.raises(ValueError, match="display"):
+        combine_evaluations([old], arms=["baseline", "display"])
+    assert main([str(old), "--arms", "display"]) == 2
+
+
+def test_the_cli_pairs_an_arm_with_a_baseline_of_another_file(tmp_path, capsys):
+    baseline = {"baseline": 0.20, "baseline-seed1": 0.40, "baseline-seed2": 0.30}
+    display = {"display": 0.10, "display-seed1": 0.35, "display-seed2": 0.31}
+    old, new = _write(tmp_path / "old.csv", baseline), _write(tmp_path / "new.csv", display)
+    out = tmp_path / "combined.md"
+    assert main([str(old), str(new), "--out", str(out)]) == 0
+    text = out.read_text()
+    assert text == capsys.readouterr().out
+    p = stats.ttest_rel(list(display.values()), list(baseline.values())).pvalue
+    row = next(line for line in text.splitlines() if line.startswith("| display |"))
+    assert row.startswith("| display | 0,1,2 | 0.253 ± ") and f"-0.047 (p = {p:.2f}, 3 seeds)" in row
+    assert "No run is held by more than one file." in text

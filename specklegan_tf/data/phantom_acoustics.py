@@ -83,6 +83,24 @@ def _lateral_transfer(grid: PolarGrid, params: PhantomParams) -> np.ndarray:
     return (transfer / np.sqrt(energy)).astype(np.float32)
 
 
+def mean_echo_intensity(geometry: VesselGeometry, grid: PolarGrid, params: PhantomParams) -> np.ndarray:
+    """Expected envelope intensity after TGC, float32 (n_angles, n_depth): the echo with the speckle averaged out.
+
+    The same physics as :func:`simulate_envelope` (echogenicity, attenuation and its shadows, electronic noise,
+    the mean ring-down, time-gain compensation) without the random scatterer field. The PSF's blur of the mean
+    intensity is left out: its edges are sharper than the speckled image's by about one resolution cell.
+    """
+    level_db, attenuation = tissue_properties(geometry, params)
+    loss_db = np.cumsum(attenuation, axis=1) * np.float32(2 * params.frequency_mhz * grid.dr / 10.0)
+    intensity = np.power(np.float32(10), (level_db - loss_db) / np.float32(10))  # 0 inside the catheter
+    if not params.uniform:
+        ring = np.float32(10 ** (params.ring_down_db / 20)) * _ring_down_profile(grid, params.catheter_radius_mm)
+        intensity[:, : ring.size] += np.abs(ring) ** 2  # the ring-down adds incoherently on average
+        intensity += np.float32(10 ** (params.noise_db / 10))
+    intensity *= _tgc_gain(grid, params)[None, :] ** 2
+    return intensity.astype(np.float32)
+
+
 def simulate_envelope(rng: np.random.Generator, geometry: VesselGeometry, grid: PolarGrid,
                       params: PhantomParams) -> tuple[np.ndarray, np.ndarray]:
     """Envelope after TGC (before log compression) and the backscatter level in dB, both (n_angles, n_depth)."""

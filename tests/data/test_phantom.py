@@ -174,3 +174,34 @@ def test_bad_parameters_are_named():
         simulate_ivus(1, image_size=32, p_calcium=2.0)
     with pytest.raises(ValueError, match="image_size"):
         simulate_ivus(1, image_size=3)
+
+
+def test_speckle_free_frames_are_the_frames_without_their_speckle():
+    """``speckle_free_ivus`` draws the same vessels as ``simulate_ivus``: in tissue that is neither black nor white
+    the frame is its speckle-free level plus log speckle of about the Rayleigh spread, about 1 dB below the level."""
+    from specklegan_tf.data.phantom_speckle_free import speckle_free_ivus
+
+    params = PhantomParams()
+    images, masks = simulate_ivus(4, image_size=64, seed=5, start=2)
+    levels, scanned = speckle_free_ivus(4, image_size=64, seed=5, start=2)
+    assert levels.shape == images.shape and levels.dtype == np.float32 and scanned.shape == images.shape
+    assert not np.any(images[~scanned])  # the frames are black outside the scanned disc
+    tissue = scanned & (masks != LUMEN) & (levels > 30) & (levels < 225) & (images > 0) & (images < 255)
+    residual = images[tissue] - levels[tissue]
+    gray_per_db = 255 / params.dynamic_range_db
+    # The PSF blurs edges the speckle-free level keeps sharp: the spread is somewhat above the pure speckle's.
+    assert RAYLEIGH_LOG_STD_DB * gray_per_db < residual.std() < 1.5 * RAYLEIGH_LOG_STD_DB * gray_per_db
+    assert abs(residual.mean()) < 3 * gray_per_db
+    assert np.corrcoef(images[tissue], levels[tissue])[0, 1] > 0.5  # 0.58 measured; another vessel: about 0
+    # Another vessel's level does not explain this frame: the geometry is the frame's own.
+    other, _ = speckle_free_ivus(4, image_size=64, seed=6, start=2)
+    assert np.abs(images[tissue] - other[tissue]).mean() > np.abs(residual - residual.mean()).mean() + 3
+
+
+def test_a_uniform_phantom_has_a_smooth_speckle_free_level():
+    from specklegan_tf.data.phantom_speckle_free import speckle_free_ivus
+
+    levels, scanned = speckle_free_ivus(1, image_size=64, seed=0, uniform=True)
+    row = levels[0, 32, 40:60]  # from the catheter towards the rim: no speckle, only the slow fall with depth
+    assert np.all(np.abs(np.diff(row)) < 3.0)
+    assert scanned[0, 32, 40] and not scanned[0, 0, 0]

@@ -63,6 +63,16 @@ def _axial_transfer(grid: PolarGrid, params: PhantomParams, n_fft: int) -> np.nd
     return scipy.fft.fft(kernel).astype(np.complex64)
 
 
+def _lateral_sigma_lines(grid: PolarGrid, params: PhantomParams) -> np.ndarray:
+    """Standard deviation of the Gaussian beam across the A-lines at each depth, in A-line spacings: the width in mm
+    grows linearly with depth, so the angle it spans shrinks as 1 / radius."""
+    r = grid.radii
+    span = max(grid.max_depth_mm - params.catheter_radius_mm, 1e-6)
+    fwhm = params.lateral_fwhm_near_mm + (params.lateral_fwhm_far_mm - params.lateral_fwhm_near_mm) * np.clip(
+        (r - params.catheter_radius_mm) / span, 0, 1)
+    return fwhm / 2.3548 / (np.maximum(r, params.catheter_radius_mm) * grid.dtheta)
+
+
 @functools.lru_cache(maxsize=16)
 def _lateral_transfer(grid: PolarGrid, params: PhantomParams) -> np.ndarray:
     """(n_angles, n_depth) transfer function of the Gaussian beam across A-lines, one column per depth.
@@ -71,13 +81,8 @@ def _lateral_transfer(grid: PolarGrid, params: PhantomParams) -> np.ndarray:
     unit energy so that the mean intensity of a uniform tissue does not depend on depth (the diffraction part of
     the TGC).
     """
-    r = grid.radii
-    span = max(grid.max_depth_mm - params.catheter_radius_mm, 1e-6)
-    fwhm = params.lateral_fwhm_near_mm + (params.lateral_fwhm_far_mm - params.lateral_fwhm_near_mm) * np.clip(
-        (r - params.catheter_radius_mm) / span, 0, 1)
-    sigma_lines = fwhm / 2.3548 / (np.maximum(r, params.catheter_radius_mm) * grid.dtheta)  # in A-line spacings
     freq = scipy.fft.fftfreq(grid.n_angles)[:, None]  # cycles per A-line
-    transfer = np.exp(-2 * (np.pi * freq * sigma_lines[None, :]) ** 2)
+    transfer = np.exp(-2 * (np.pi * freq * _lateral_sigma_lines(grid, params)[None, :]) ** 2)
     # Energy of the sampled kernel = mean of |H|^2 over frequencies (Parseval).
     energy = np.mean(transfer**2, axis=0, keepdims=True)
     return (transfer / np.sqrt(energy)).astype(np.float32)
@@ -87,18 +92,32 @@ def mean_echo_intensity(geometry: VesselGeometry, grid: PolarGrid, params: Phant
     """Expected envelope intensity after TGC, float32 (n_angles, n_depth): the echo with the speckle averaged out.
 
     The same physics as :func:`simulate_envelope` (echogenicity, attenuation and its shadows, electronic noise,
-    the mean ring-down, time-gain compensation) without the random scatterer field. The PSF's blur of the mean
-    intensity is left out: its edges are sharper than the speckled image's by about one resolution cell.
+    the mean ring-down, time-gain compensation) without the random scatterer field. The mean intensity of a speckle
+    field is the scatterers' intensity blurred by the PSF's intensity ``|h|^2``: a Gaussian of ``1/sqrt(2)`` the
+    pulse's and the beam's standard deviations, applied here along the depth and across the A-lines.
     """
     level_db, attenuation = tissue_properties(geometry, params)
     loss_db = np.cumsum(attenuation, axis=1) * np.float32(2 * params.frequency_mhz * grid.dr / 10.0)
     intensity = np.power(np.float32(10), (level_db - loss_db) / np.float32(10))  # 0 inside the catheter
+    intensity = _blur_by_psf_intensity(intensity, grid, params)
     if not params.uniform:
         ring = np.float32(10 ** (params.ring_down_db / 20)) * _ring_down_profile(grid, params.catheter_radius_mm)
         intensity[:, : ring.size] += np.abs(ring) ** 2  # the ring-down adds incoherently on average
         intensity += np.float32(10 ** (params.noise_db / 10))
     intensity *= _tgc_gain(grid, params)[None, :] ** 2
     return intensity.astype(np.float32)
+
+
+def _blur_by_psf_intensity(intensity: np.ndarray, grid: PolarGrid, params: PhantomParams) -> np.ndarray:
+    """``intensity`` (n_angles, n_depth) convolved with the PSF's intensity: Gaussian along the depth (the pulse's
+    sigma / sqrt 2) and, circularly, across the A-lines with each depth's beam sigma / sqrt 2."""
+    from scipy.ndimage import gaussian_filter1d
+
+    blurred = gaussian_filter1d(intensity, params.axial_sigma_mm / np.sqrt(2) / grid.dr, axis=1, mode="nearest")
+    freq = scipy.fft.fftfreq(grid.n_angles)[:, None]
+    # A Gaussian of sigma / sqrt(2) has the transfer exp(-2 (pi f sigma)^2 / 2); unit gain at zero frequency.
+    transfer = np.exp(-((np.pi * freq * _lateral_sigma_lines(grid, params)[None, :]) ** 2))
+    return np.real(scipy.fft.ifft(scipy.fft.fft(blurred, axis=0) * transfer, axis=0)).clip(0).astype(np.float32)
 
 
 def simulate_envelope(rng: np.random.Generator, geometry: VesselGeometry, grid: PolarGrid,

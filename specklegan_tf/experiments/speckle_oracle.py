@@ -96,7 +96,8 @@ def parse_windows(token: str):
 
 def resolve_windows(token, image_size: int, images: np.ndarray, masks: np.ndarray, polar: bool, profile: str):
     """The (rows, columns) edge lengths a ``--windows`` token means for this grid and profile: ``paper`` is the
-    centre of the paper's 28-48 bins at 256 px, ``data`` the centre window ``fit_gan.py --speckle-init data`` gives."""
+    centre of the paper's 28-48 bins at 256 px, ``data`` the centre window ``fit_gan.py --speckle-init data`` gives
+    for log-compressed speckle (``--speckle-compression log``), calibrated where the masks' tissue is."""
     if token == "paper":
         centre = math.sqrt(28.0 * 48.0) * image_size / 256.0
         return (centre, centre)
@@ -106,7 +107,7 @@ def resolve_windows(token, image_size: int, images: np.ndarray, masks: np.ndarra
 
         axial, lateral = tissue_grain(speckle_statistics(images, masks))
         return tuple(window_sizes_for_grain(axial, lateral, image_size, polar, "rectangular", num_sizes=1,
-                                            window_profile=profile)[0])
+                                            window_profile=profile, compression="log", masks=masks)[0])
     return token
 
 

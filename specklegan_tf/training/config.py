@@ -158,6 +158,10 @@ class GANConfig(TrainerConfig):
     speckle_init: str = field(default="paper", metadata=_help(
         "initial speckle windows: the paper's 28-48 bins at 256 px, or matched to the training images' grain",
         choices=("paper", "data")))
+    speckle_windows: tuple[float, float] | None = field(default=None, metadata=_help(
+        "initial centre speckle window R C (radial, angular; rows, columns without --polar) in bins of the image "
+        "size, the windows spread around it as the paper's are; overrides --speckle-init (e.g. what "
+        "specklegan_tf.experiments.speckle_oracle finds)"))
     speckle_compression: str = field(default="none", metadata=_help(
         "speckle layer output: the envelope (the paper) or its log compression (B-mode)", choices=("none", "log")))
     shared_phases: bool = field(default=False, metadata=_help(
@@ -230,6 +234,11 @@ class GANConfig(TrainerConfig):
                  self.generator_ema)
         _require(self.last_channels is None or self.last_channels >= 1, "last_channels", "must be at least 1",
                  self.last_channels)
+        _require(self.speckle_windows is None or (
+            len(self.speckle_windows) == 2
+            and all(math.isfinite(w) and 1 <= w <= self.image_size for w in self.speckle_windows)),
+            "speckle_windows", f"must be two edge lengths from 1 to the image size ({self.image_size}) bins",
+            self.speckle_windows)
         policies = self.diff_augment_policies
         _require(all(p in ("color", "translation", "cutout") for p in policies) and len(set(policies)) == len(policies),
                  "diff_augment", "must be 'none' or distinct names from color,translation,cutout", self.diff_augment)

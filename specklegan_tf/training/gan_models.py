@@ -40,6 +40,30 @@ def data_matched_windows(images: np.ndarray, masks: np.ndarray, config: GANConfi
     return windows
 
 
+def given_windows(config: GANConfig, run_dir: Path, log) -> list:
+    """The initial windows of ``--speckle-windows R C``: ``speckle_sizes`` windows spread around (R, C) by the
+    paper's factors (0.76 to 1.31), pairs for rectangular windows, their geometric means for square ones; written to
+    ``speckle_init.json`` like ``--speckle-init data``'s so that a reloaded run rebuilds the same layer."""
+    import inspect
+
+    from specklegan_tf.layers.speckle_calibration import PAPER_WINDOW_SPREAD
+    from specklegan_tf.models import build_generator
+
+    # gan_factory builds the generator with its default number of windows, as --speckle-init data assumes.
+    num_sizes = inspect.signature(build_generator).parameters["speckle_sizes"].default
+    factors = np.geomspace(*PAPER_WINDOW_SPREAD, num_sizes)
+    rows, columns = (float(w) for w in config.speckle_windows)
+    clip = lambda v: float(np.clip(v, 1.0, config.image_size))  # noqa: E731
+    if config.window_shape == "rectangular":
+        windows = [(clip(rows * f), clip(columns * f)) for f in factors]
+    else:
+        windows = [clip(np.sqrt(rows * columns) * f) for f in factors]
+    log(f"Speckle windows given: centre {rows:g} x {columns:g} bins -> windows {np.round(np.asarray(windows), 2).tolist()}")
+    write_json(run_dir / "speckle_init.json", {"given_centre_window": [rows, columns],
+                                               "initial_window_sizes": windows})
+    return windows
+
+
 def gan_factory(config: GANConfig, policy: str, steps_per_epoch: int,
                 initial_windows: list | None = None) -> Callable[[], object]:
     """``make_trainable()`` for :func:`~specklegan_tf.training.runner.run_training`: a compiled

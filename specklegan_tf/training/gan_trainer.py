@@ -45,7 +45,7 @@ import numpy as np
 from specklegan_tf.training.checkpoints import read_counters
 from specklegan_tf.training.config import GANConfig
 from specklegan_tf.training.gan_export import BEST_GENERATOR, FINISHED_RECORD, finish_gan_run, run_identity
-from specklegan_tf.training.gan_models import data_matched_windows, gan_factory
+from specklegan_tf.training.gan_models import data_matched_windows, gan_factory, given_windows
 from specklegan_tf.training.gan_validation import GANValidation
 from specklegan_tf.training.run_folder import refuse_fresh_start_over_outputs
 from specklegan_tf.training.run_lifecycle import (RunSession, check_batches, has_checkpoints, open_run,
@@ -56,13 +56,13 @@ from specklegan_tf.training.summaries import write_config_text
 
 # Moved to gan_models / gan_validation / gan_export; importable from here as before.
 __all__ = ["BEST_GENERATOR", "FINISHED_RECORD", "GANRunSummary", "GANValidation", "RESUME_KEYS", "check_resumable",
-           "data_matched_windows", "train_gan"]
+           "data_matched_windows", "given_windows", "train_gan"]
 
 # Options that fix the models, the data or the data order: a resumed run must use the same values.
 RESUME_KEYS = ("data", "n_train", "data_seed", "model", "image_size", "width", "latent_dim", "polar", "batch_size", "seed",
                "window_shape", "speckle_init", "speckle_compression", "shared_phases", "diff_augment",
                "speckle_skip", "last_channels", "window_profile", "speckle_route", "echo_gain",
-               "lateral_aperture", "direct_gain", "generator_ema")
+               "lateral_aperture", "direct_gain", "generator_ema", "speckle_windows")
 PROGRESS_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 # Files only a trained run writes: with one of them and no checkpoint, a start from step 0 is refused.
 RUN_OUTPUTS = (BEST_GENERATOR, "generator_final.keras", FINISHED_RECORD)
@@ -200,7 +200,9 @@ def _train_locked(config: GANConfig, session: RunSession, stream, started: float
         f"{config.model}, width {config.width}; {steps_per_epoch} steps of {config.batch_size} per epoch; "
         f"precision {policy}")
     initial_windows = None
-    if config.model == "speckle" and config.speckle_init == "data":
+    if config.model == "speckle" and config.speckle_windows is not None:
+        initial_windows = given_windows(config, run_dir, log)
+    elif config.model == "speckle" and config.speckle_init == "data":
         initial_windows = data_matched_windows(images, masks, config, run_dir, log)
 
     def dataset_for_epoch(epoch: int, input_context):

@@ -2,6 +2,8 @@
 
 import json
 
+import numpy as np
+
 import pytest
 
 from specklegan_tf.training.config import (
@@ -121,3 +123,35 @@ def test_speckle_options_parse_and_diff_augment_policies_are_read_in_order():
     assert (config.window_shape, config.speckle_init) == ("rectangular", "data")
     assert config.diff_augment_policies == ("cutout", "color")
     assert load([]).diff_augment_policies == () and load([]).window_shape == "square"
+
+
+def test_speckle_windows_are_two_edge_lengths_within_the_image_and_a_model_option():
+    from specklegan_tf.training.gan_trainer import RESUME_KEYS
+
+    config = load(["--image-size", "128", "--speckle-windows", "38", "34"])
+    assert config.speckle_windows == (38.0, 34.0)
+    assert load([]).speckle_windows is None
+    assert "speckle_windows" in RESUME_KEYS  # changes the model: refused on resume
+    for bad in (["0.5", "34"], ["38", "129"], ["nan", "3"]):
+        with pytest.raises(ValueError, match=r"--speckle-windows must be two edge lengths from 1 to the image size "
+                                             r"\(128\) bins"):
+            load(["--image-size", "128", "--speckle-windows", *bad])
+
+
+@pytest.mark.parametrize("shape", ["rectangular", "square"])
+def test_given_windows_spread_as_the_papers_around_the_centre_and_are_recorded(tmp_path, shape):
+    import math
+
+    from specklegan_tf.training.gan_models import given_windows
+
+    config = load(["--image-size", "128", "--speckle-windows", "38", "34", "--window-shape", shape])
+    lines = []
+    windows = np.asarray(given_windows(config, tmp_path, lines.append))
+    centre = np.array([38.0, 34.0]) if shape == "rectangular" else math.sqrt(38 * 34)
+    # The paper's 28 to 48 bins are 0.764 and 1.309 times their geometric mean.
+    assert windows[0] == pytest.approx(centre * 28 / math.sqrt(28 * 48))
+    assert windows[-1] == pytest.approx(centre * 48 / math.sqrt(28 * 48))
+    assert len(windows) == 4 and np.all(np.diff(windows, axis=0) > 0)
+    record = json.loads((tmp_path / "speckle_init.json").read_text())
+    assert np.allclose(record["initial_window_sizes"], windows) and record["given_centre_window"] == [38.0, 34.0]
+    assert "38 x 34 bins" in lines[0]

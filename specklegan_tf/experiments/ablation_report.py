@@ -169,8 +169,13 @@ def _window_row(runs_dir: Path, name: str, history: list[dict], curves: dict) ->
         grains.append(layer_grain(windows, curves[key]))
     (g0, g1) = grains
     init_path = runs_dir / name / "speckle_init.json"
-    data = json.loads(init_path.read_text())["data_grain_px"] if init_path.exists() else None
-    data_text = "n/a (paper init)" if data is None else f"{data['axial']:.2f} / {data['lateral']:.2f}"
+    # --speckle-windows R C writes speckle_init.json too, but measures no data grain (the windows were given).
+    init = json.loads(init_path.read_text()) if init_path.exists() else {}
+    data = init.get("data_grain_px")
+    if data is not None:
+        data_text = f"{data['axial']:.2f} / {data['lateral']:.2f}"
+    else:
+        data_text = "n/a (given windows)" if "given_centre_window" in init else "n/a (paper init)"
     gamma = "" if exponents[0] is None else f" (γ {exponents[0]:.2f} → {exponents[1]:.2f})"
     return (
         f"| {name} | {np.round(start, 2).tolist()} | {np.round(end, 2).tolist()}{gamma} | "

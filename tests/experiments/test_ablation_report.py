@@ -113,3 +113,21 @@ def test_window_row_reads_each_end_on_the_curve_of_its_own_aperture_exponent(tmp
         expected = layer_grain(np.array([6.0, 9.0]), curve)
         assert [float(v) for v in cell.split("/")] == pytest.approx(expected, abs=0.006)
     assert _window_row(tmp_path, "depth", [{"train": {"d_loss": 1.0}}] * 2, curves) is None  # the baseline
+
+
+def test_window_row_names_given_windows_and_the_datas_grain_from_speckle_init(tmp_path):
+    """The last cell says where the initial windows came from: the data's measured grain (--speckle-init data),
+    given windows (--speckle-windows R C, whose record has no data grain) or the paper's initialisation."""
+    from specklegan_tf.experiments.ablation_report import _window_row
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.yaml").write_text("image_size: 32\npolar: false\n")
+    history = [{"train": {"window_0": 6.0, "window_1": 9.0}}] * 2
+    curves = {}
+    assert _window_row(tmp_path, "run", history, curves).endswith("| n/a (paper init) |")
+    (run / "speckle_init.json").write_text(json.dumps({"given_centre_window": [7.0, 7.0]}))
+    assert _window_row(tmp_path, "run", history, curves).endswith("| n/a (given windows) |")
+    (run / "speckle_init.json").write_text(json.dumps({"data_grain_px": {"axial": 2.5, "lateral": 4.25}}))
+    assert _window_row(tmp_path, "run", history, curves).endswith("| 2.50 / 4.25 |")
+    assert len(curves) == 1  # one calibration curve serves all three rows

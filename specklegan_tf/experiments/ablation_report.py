@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from specklegan_tf.experiments.validation_trajectory import trajectory_lines
+from specklegan_tf.metrics.speckle import DETREND_PX
 
 TISSUE = ("intima_media", "background")
 AXES = ("axial", "lateral")
@@ -155,8 +156,13 @@ def _window_row(runs_dir: Path, name: str, history: list[dict], curves: dict) ->
     if start is None:
         return None
     config = _read_config(runs_dir / name)
+    init_path = runs_dir / name / "speckle_init.json"
+    init = json.loads(init_path.read_text()) if init_path.exists() else {}
+    # The layer's grain is read on a curve measured with the local-mean box the data's grain was measured with
+    # (--speckle-init data records it; earlier runs and the other inits used the evaluation's).
+    detrend = int(init.get("detrend_px", DETREND_PX))
     base = (int(config["image_size"]), bool(config.get("polar", True)), config.get("window_profile", "rect"),
-            config.get("lateral_aperture", "fixed_angle"))
+            config.get("lateral_aperture", "fixed_angle"), detrend)
     # The depth-scaled aperture's exponent changes the grain over the field of view: each end gets the curve
     # of its own exponent.
     exponents = [e["train"].get("aperture_exponent") for e in (history[0], history[-1])]
@@ -164,16 +170,15 @@ def _window_row(runs_dir: Path, name: str, history: list[dict], curves: dict) ->
     for windows, exponent in zip((start, end), exponents):
         key = base + (None if exponent is None else round(float(exponent), 2),)
         if key not in curves:
-            extra = {} if key[4] is None else {"lateral_aperture": key[3], "aperture_exponent": key[4]}
-            curves[key] = measure_grain_curve(key[0], key[1], window_profile=key[2], **extra)
+            extra = {} if key[5] is None else {"lateral_aperture": key[3], "aperture_exponent": key[5]}
+            curves[key] = measure_grain_curve(key[0], key[1], window_profile=key[2], detrend_px=key[4], **extra)
         grains.append(layer_grain(windows, curves[key]))
     (g0, g1) = grains
-    init_path = runs_dir / name / "speckle_init.json"
     # --speckle-windows R C writes speckle_init.json too, but measures no data grain (the windows were given).
-    init = json.loads(init_path.read_text()) if init_path.exists() else {}
     data = init.get("data_grain_px")
     if data is not None:
-        data_text = f"{data['axial']:.2f} / {data['lateral']:.2f}"
+        data_text = f"{data['axial']:.2f} / {data['lateral']:.2f}" + (
+            f" ({detrend} px local mean removed)" if "detrend_px" in init else "")
     else:
         data_text = "n/a (given windows)" if "given_centre_window" in init else "n/a (paper init)"
     gamma = "" if exponents[0] is None else f" (γ {exponents[0]:.2f} → {exponents[1]:.2f})"

@@ -97,17 +97,19 @@ def parse_windows(token: str):
 def resolve_windows(token, image_size: int, images: np.ndarray, masks: np.ndarray, polar: bool, profile: str):
     """The (rows, columns) edge lengths a ``--windows`` token means for this grid and profile: ``paper`` is the
     centre of the paper's 28-48 bins at 256 px, ``data`` the centre window ``fit_gan.py --speckle-init data`` gives
-    for log-compressed speckle (``--speckle-compression log``), calibrated where the masks' tissue is."""
+    (the grain of the images' speckle, measured with the short local-mean box of
+    :func:`~specklegan_tf.layers.speckle_detrend_px` on the images and the layer's calibration curve alike)."""
     if token == "paper":
         centre = math.sqrt(28.0 * 48.0) * image_size / 256.0
         return (centre, centre)
     if token == "data":
-        from specklegan_tf.layers import tissue_grain, window_sizes_for_grain
+        from specklegan_tf.layers import speckle_detrend_px, tissue_grain, window_sizes_for_grain
         from specklegan_tf.metrics.speckle import speckle_statistics
 
-        axial, lateral = tissue_grain(speckle_statistics(images, masks))
+        detrend = speckle_detrend_px(image_size)
+        axial, lateral = tissue_grain(speckle_statistics(images, masks, detrend_px=detrend))
         return tuple(window_sizes_for_grain(axial, lateral, image_size, polar, "rectangular", num_sizes=1,
-                                            window_profile=profile, compression="log", masks=masks)[0])
+                                            window_profile=profile, detrend_px=detrend)[0])
     return token
 
 

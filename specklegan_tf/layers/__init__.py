@@ -15,7 +15,7 @@ from specklegan_tf.layers.blocks import DownsamplingResidualBlock, ResidualBlock
 from specklegan_tf.layers.polar import CartesianToPolar, PolarToCartesian
 from specklegan_tf.layers.spade import SPADE
 from specklegan_tf.layers.speckle import SpeckleLayer
-from specklegan_tf.layers.speckle_calibration import tissue_grain, window_sizes_for_grain
+from specklegan_tf.layers.speckle_calibration import speckle_detrend_px, tissue_grain, window_sizes_for_grain
 
 __all__ = [
     "SpeckleLayer",
@@ -29,5 +29,6 @@ __all__ = [
     "DiffAugment",
     "DIFF_AUGMENT_POLICIES",
     "window_sizes_for_grain",
+    "speckle_detrend_px",
     "tissue_grain",
 ]

@@ -18,24 +18,29 @@ from specklegan_tf.training.config import GANConfig
 def data_matched_windows(images: np.ndarray, masks: np.ndarray, config: GANConfig, run_dir: Path, log) -> list:
     """Window sizes whose speckle has the training images' tissue grain (``--speckle-init data``).
 
-    Measures the axial and lateral grain of the training images (``speckle_statistics``, without the lumen),
-    calibrates the speckle layer's grain against its window size at this image size, and writes both to
-    ``speckle_init.json`` in the run folder.
+    Measures the axial and lateral grain of the training images' speckle (``speckle_statistics`` without the
+    lumen, after removing the local mean in a short box, :func:`~specklegan_tf.layers.speckle_detrend_px`, so that
+    the echo's own texture does not count), calibrates the speckle layer's grain against its window size at this
+    image size with the same box, and writes both to ``speckle_init.json`` in the run folder.
     """
-    from specklegan_tf.layers import tissue_grain, window_sizes_for_grain
+    from specklegan_tf.layers import speckle_detrend_px, tissue_grain, window_sizes_for_grain
     from specklegan_tf.layers.speckle_calibration import measure_grain_curve
     from specklegan_tf.metrics import speckle_statistics
 
-    axial, lateral = tissue_grain(speckle_statistics(np.asarray(images), np.asarray(masks)))  # uint8 (N, H, W)
+    detrend = speckle_detrend_px(config.image_size)
+    images, masks = np.asarray(images), np.asarray(masks)  # uint8 (N, H, W)
+    axial, lateral = tissue_grain(speckle_statistics(images, masks, detrend_px=detrend))
     curve = measure_grain_curve(config.image_size, config.polar, seed=config.seed,
-                                window_profile=config.window_profile, lateral_aperture=config.lateral_aperture)
+                                window_profile=config.window_profile, lateral_aperture=config.lateral_aperture,
+                                detrend_px=detrend)
     windows = window_sizes_for_grain(axial, lateral, config.image_size, config.polar, config.window_shape,
-                                     curve=curve, window_profile=config.window_profile)
-    log(f"Speckle init from the data: tissue grain axial {axial:.2f} px, lateral {lateral:.2f} px -> windows "
-        f"{np.round(np.asarray(windows), 2).tolist()} bins")
-    record = {"data_grain_px": {"axial": axial, "lateral": lateral}, "initial_window_sizes": windows,
+                                     curve=curve, window_profile=config.window_profile, detrend_px=detrend)
+    log(f"Speckle init from the data: speckle grain axial {axial:.2f} px, lateral {lateral:.2f} px ({detrend} px "
+        f"local mean removed) -> windows {np.round(np.asarray(windows), 2).tolist()} bins")
+    record = {"data_grain_px": {"axial": axial, "lateral": lateral}, "detrend_px": detrend,
+              "initial_window_sizes": windows,
               "calibration": {"windows": curve.windows.tolist(), "axial_px": curve.axial_px.tolist(),
-                              "lateral_px": curve.lateral_px.tolist()}}
+                              "lateral_px": curve.lateral_px.tolist(), "detrend_px": detrend}}
     write_json(run_dir / "speckle_init.json", record)
     return windows
 

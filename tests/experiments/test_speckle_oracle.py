@@ -96,3 +96,21 @@ def test_a_small_oracle_run_writes_its_table_csv_and_grid(tmp_path):
         header = next(csv.reader(handle))
     assert header[0] == "metric" and len(header) == 1 + 6
     assert (out / "oracle.png").stat().st_size > 10_000
+
+
+def test_the_data_token_matches_the_speckles_grain_measured_with_the_short_box():
+    """``--windows data`` is fit_gan's ``--speckle-init data``: the images' grain measured with the short local-mean
+    box, on a curve measured with the same box. That grain is finer than the evaluation box's (which pools the
+    echo's texture), so its windows are larger than those the evaluation box's grain would give."""
+    from specklegan_tf.data import simulate_ivus
+    from specklegan_tf.experiments.speckle_oracle import resolve_windows
+    from specklegan_tf.layers import tissue_grain, window_sizes_for_grain
+    from specklegan_tf.metrics import speckle_statistics
+
+    images, masks = simulate_ivus(12, 64, seed=0)
+    rows, columns = resolve_windows("data", 64, images, masks, True, "rect")
+    assert 1.0 <= rows <= 64.0 and 1.0 <= columns <= 64.0
+    long_rows, long_columns = window_sizes_for_grain(*tissue_grain(speckle_statistics(images, masks)), 64, True,
+                                                     "rectangular", num_sizes=1)[0]
+    assert rows > 1.3 * long_rows and columns > 1.3 * long_columns, ((rows, columns), (long_rows, long_columns))
+    assert resolve_windows((5.0, 7.0), 64, images, masks, True, "rect") == (5.0, 7.0)

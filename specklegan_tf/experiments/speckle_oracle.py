@@ -103,11 +103,10 @@ def resolve_windows(token, image_size: int, images: np.ndarray, masks: np.ndarra
         centre = math.sqrt(28.0 * 48.0) * image_size / 256.0
         return (centre, centre)
     if token == "data":
-        from specklegan_tf.layers import speckle_detrend_px, tissue_grain, window_sizes_for_grain
-        from specklegan_tf.metrics.speckle import speckle_statistics
+        from specklegan_tf.layers import window_sizes_for_grain
+        from specklegan_tf.layers.speckle_calibration import images_speckle_grain
 
-        detrend = speckle_detrend_px(image_size)
-        axial, lateral = tissue_grain(speckle_statistics(images, masks, detrend_px=detrend))
+        axial, lateral, detrend = images_speckle_grain(images, masks)
         return tuple(window_sizes_for_grain(axial, lateral, image_size, polar, "rectangular", num_sizes=1,
                                             window_profile=profile, detrend_px=detrend)[0])
     return token

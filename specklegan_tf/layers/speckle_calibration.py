@@ -15,9 +15,7 @@ image side), on the images and on the calibration curve alike: on the phantom at
 1.44 / 4.15 px, and it puts the windows in the range the speckle oracle scores best (docs/results/speckle-oracle).
 
 Example:
-    >>> detrend = speckle_detrend_px(128)                          # 9 px
-    >>> stats = speckle_statistics(images, masks, detrend_px=detrend)   # real training images
-    >>> axial, lateral = tissue_grain(stats)                       # pixel-weighted, without the lumen
+    >>> axial, lateral, detrend = images_speckle_grain(images, masks)   # real training images, 128 px: 9 px box
     >>> sizes = window_sizes_for_grain(axial, lateral, image_size=128, polar=True, window_shape="rectangular",
     ...                                detrend_px=detrend)
     >>> SpeckleLayer(polar=True, window_shape="rectangular", initial_window_sizes=sizes, reference_size=128)
@@ -34,6 +32,7 @@ from specklegan_tf.layers.speckle_aperture import DEFAULT_APERTURE_EXPONENT
 from specklegan_tf.metrics.speckle import DETREND_PX, speckle_statistics
 
 __all__ = ["GrainCurve", "measure_grain_curve", "window_sizes_for_grain", "tissue_grain", "speckle_detrend_px",
+           "images_speckle_grain",
            "PAPER_WINDOW_SPREAD", "SPECKLE_DETREND_FRACTION"]
 
 PAPER_WINDOW_SPREAD = (28.0 / math.sqrt(28.0 * 48.0), 48.0 / math.sqrt(28.0 * 48.0))
@@ -146,6 +145,15 @@ def tissue_grain(stats: dict) -> tuple[float, float]:
         raise ValueError("no tissue class with measurable grain sizes in these statistics")
     weights = pixels[ok] / pixels[ok].sum()
     return float(weights @ axial[ok]), float(weights @ lateral[ok])
+
+
+def images_speckle_grain(images: np.ndarray, masks: np.ndarray) -> tuple[float, float, int]:
+    """``(axial_px, lateral_px, detrend_px)``: the tissue grain of the images' speckle, measured with the short
+    local-mean box of :func:`speckle_detrend_px` (pass ``detrend_px`` on to :func:`window_sizes_for_grain`)."""
+    images = np.asarray(images)
+    detrend = speckle_detrend_px(images.shape[1])
+    axial, lateral = tissue_grain(speckle_statistics(images, np.asarray(masks), detrend_px=detrend))
+    return axial, lateral, detrend
 
 
 def window_sizes_for_grain(axial_px: float, lateral_px: float, image_size: int, polar: bool = True,

@@ -23,13 +23,10 @@ def data_matched_windows(images: np.ndarray, masks: np.ndarray, config: GANConfi
     the echo's own texture does not count), calibrates the speckle layer's grain against its window size at this
     image size with the same box, and writes both to ``speckle_init.json`` in the run folder.
     """
-    from specklegan_tf.layers import speckle_detrend_px, tissue_grain, window_sizes_for_grain
-    from specklegan_tf.layers.speckle_calibration import measure_grain_curve
-    from specklegan_tf.metrics import speckle_statistics
+    from specklegan_tf.layers import window_sizes_for_grain
+    from specklegan_tf.layers.speckle_calibration import images_speckle_grain, measure_grain_curve
 
-    detrend = speckle_detrend_px(config.image_size)
-    images, masks = np.asarray(images), np.asarray(masks)  # uint8 (N, H, W)
-    axial, lateral = tissue_grain(speckle_statistics(images, masks, detrend_px=detrend))
+    axial, lateral, detrend = images_speckle_grain(images, masks)  # uint8 (N, H, W)
     curve = measure_grain_curve(config.image_size, config.polar, seed=config.seed,
                                 window_profile=config.window_profile, lateral_aperture=config.lateral_aperture,
                                 detrend_px=detrend)

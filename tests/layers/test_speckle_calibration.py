@@ -82,9 +82,13 @@ def test_the_short_box_measures_the_phantoms_speckle_not_its_echo_texture():
     images, masks = simulate_ivus(12, SIZE, seed=3)
     levels, _ = speckle_free_ivus(12, SIZE, seed=3)
     speckle_alone = np.clip(images.astype(np.float32) - levels + 128.0, 0, 255)
+    from specklegan_tf.layers.speckle_calibration import images_speckle_grain
+
     short = speckle_detrend_px(SIZE)
     reference = np.array(tissue_grain(speckle_statistics(speckle_alone, masks, detrend_px=short)))
-    with_short_box = np.array(tissue_grain(speckle_statistics(images, masks, detrend_px=short)))
+    *with_short_box, box = images_speckle_grain(images, masks)
+    with_short_box = np.array(with_short_box)
+    assert box == short
     with_long_box = np.array(tissue_grain(speckle_statistics(images, masks, detrend_px=DETREND_PX)))
     assert np.all(np.abs(with_short_box / reference - 1) < np.abs(with_long_box / reference - 1)), (
         reference, with_short_box, with_long_box)
@@ -92,10 +96,12 @@ def test_the_short_box_measures_the_phantoms_speckle_not_its_echo_texture():
 
 
 def test_the_curve_remembers_its_box_and_a_grain_of_another_box_is_refused(curve):
-    assert curve.detrend_px == 49
+    from specklegan_tf.metrics.speckle import DETREND_PX
+
+    assert curve.detrend_px == DETREND_PX
     short = measure_grain_curve(SIZE, polar=True, seed=0, num_windows=6, batch=4, detrend_px=5)
     long = measure_grain_curve(SIZE, polar=True, seed=0, num_windows=6, batch=4)
-    assert short.detrend_px == 5 and long.detrend_px == 49
+    assert short.detrend_px == 5 and long.detrend_px == DETREND_PX
     # The same speckle with a shorter local mean removed: every grain is shorter, the coarse ones most.
     assert np.all(short.axial_px < long.axial_px) and np.all(short.lateral_px < long.lateral_px)
     assert short.axial_px[0] < 0.5 * long.axial_px[0]

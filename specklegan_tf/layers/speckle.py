@@ -135,6 +135,9 @@ class SpeckleLayer(keras.layers.Layer):
             constant ``H * W``, a factor the first dense layer can absorb. It is the default because a sum over
             large maps drives the sigmoid into saturation at initialisation: coefficients of exactly 0 or 1 pass no
             gradient, a frozen random channel mask (numbers in docs/measurements/floors.md).
+        learn_windows: train the window sizes (the paper's learned speckle sizes). ``False`` keeps them at their
+            initial values (``log_window`` is then a non-trainable weight): the ablation that tells what learning
+            the sizes adds over starting them at the data's grain.
         seed: seed of the layer's ``keras.random.SeedGenerator``; the same seed reproduces the same phase sequence.
             As for Keras' own random layers, the generator's state is not saved in ``.keras`` files: a loaded layer
             restarts the sequence from its seed.
@@ -193,6 +196,7 @@ class SpeckleLayer(keras.layers.Layer):
         input_domain: str = "amplitude",
         lateral_aperture: str = "fixed_angle",
         initial_aperture_exponent: float = DEFAULT_APERTURE_EXPONENT,
+        learn_windows: bool = True,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
@@ -205,6 +209,7 @@ class SpeckleLayer(keras.layers.Layer):
             raise ValueError(f"`initial_aperture_exponent` must be within [0, {MAX_APERTURE_EXPONENT}]; received "
                              f"{initial_aperture_exponent!r}.")
         self.lateral_aperture = lateral_aperture
+        self.learn_windows = bool(learn_windows)
         self.initial_aperture_exponent = float(initial_aperture_exponent)
         if compression not in COMPRESSIONS:
             raise ValueError(f"`compression` must be one of {COMPRESSIONS}; received compression={compression!r}.")
@@ -278,7 +283,7 @@ class SpeckleLayer(keras.layers.Layer):
             shape=initial.shape,
             initializer=keras.initializers.Constant(np.log(initial).astype(np.float32)),
             constraint=WindowSizeRange(0.0, math.log(short_side)),
-            trainable=True,
+            trainable=self.learn_windows,
             dtype="float32",
             # The windows are computed in float32 under mixed precision too: the FFTs run in complex64 anyway.
             autocast=False,
@@ -394,6 +399,7 @@ class SpeckleLayer(keras.layers.Layer):
             "input_domain": self.input_domain,
             "lateral_aperture": self.lateral_aperture,
             "initial_aperture_exponent": self.initial_aperture_exponent,
+            "learn_windows": self.learn_windows,
         }
 
     @classmethod

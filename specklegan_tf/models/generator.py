@@ -53,6 +53,7 @@ def build_generator(
     echo_gain: float = 1.0,
     direct_gain: float = 0.0,
     lateral_aperture: str = "fixed_angle",
+    learn_speckle_windows: bool = True,
 ) -> keras.Model:
     """Builds the mask-conditioned generator of SpeckleGAN, or with ``speckle=False`` the paper's baseline.
 
@@ -102,6 +103,7 @@ def build_generator(
         window_profile: the speckle layer's ``window_profile``: ``"rect"`` (the paper) or ``"gaussian"``.
         lateral_aperture: the speckle layer's ``lateral_aperture``: ``"fixed_angle"`` (the paper) or
             ``"depth_scaled"`` (polar only: the angular window widens with the radius by a learned exponent).
+        learn_speckle_windows: the speckle layer's ``learn_windows``: ``False`` keeps the windows at their start.
         speckle_skip: feed the last block the penultimate maps beside the speckled ones (a concatenation), so that
             the generator can draw speckle-free structure (lumen, shadows, bright rims) without first undoing the
             speckle; the baseline's identity already passes those maps, so this only changes SpeckleGAN.
@@ -167,7 +169,7 @@ def build_generator(
     speckle_options = dict(num_sizes=speckle_sizes, polar=polar, seed=seed, window_shape=window_shape,
                            compression=speckle_compression, shared_phases=shared_phases,
                            window_profile=window_profile, initial_window_sizes=initial_window_sizes,
-                           lateral_aperture=lateral_aperture)
+                           lateral_aperture=lateral_aperture, learn_windows=learn_speckle_windows)
     if speckle and speckle_route == "last_block":
         x = _speckle_stage(x, z, image_size, speckle_skip, **speckle_options)
     elif not speckle and speckle_route != "echo":

@@ -166,6 +166,9 @@ class GANConfig(TrainerConfig):
         "speckle layer output: the envelope (the paper) or its log compression (B-mode)", choices=("none", "log")))
     shared_phases: bool = field(default=False, metadata=_help(
         "one speckle phase field per image for all the speckle layer's maps (default: one per map)"))
+    learn_speckle_windows: bool = field(default=True, metadata=_help(
+        "train the speckle window sizes (the paper); --no-learn-speckle-windows keeps them where they start, e.g. "
+        "at the data's grain with --speckle-init data"))
     window_profile: str = field(default="rect", metadata=_help(
         "profile of the speckle windows: the paper's rect or a Gaussian aperture of the same width",
         choices=("rect", "gaussian")))

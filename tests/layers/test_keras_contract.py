@@ -39,6 +39,8 @@ ROWS = [
     Row(layers.SpeckleLayer, {"num_sizes": 2, "polar": True, "seed": 0, "window_shape": "rectangular",
                               "lateral_aperture": "depth_scaled"}, MAPS, (2, 16, 16, 4),
         call_inputs={"phases": PHASES}, label="SpeckleLayer-depth_scaled"),
+    Row(layers.SpeckleLayer, {"num_sizes": 2, "polar": False, "seed": 0, "learn_windows": False}, MAPS,
+        (2, 16, 16, 4), call_inputs={"phases": PHASES}, label="SpeckleLayer-fixed_windows"),
     Row(layers.SPADE, {"hidden_channels": 4, "spectral_norm": True}, [FEATURES, MASK], (2, 8, 8, 4),
         differentiate=(0,)),
     Row(layers.SPADEResidualBlock, {"filters": 6, "hidden_channels": 4}, [FEATURES, MASK], (2, 8, 8, 6),

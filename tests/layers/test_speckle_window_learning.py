@@ -112,3 +112,41 @@ def test_rectangular_windows_learn_each_axis_on_its_own():
         optimizer.apply([gradient()], [layer.log_window])
     change = layer.window_sizes / before - 1.0
     assert np.all(change[:, 1] >= 0.15), change  # finer along the columns axis
+
+
+def test_fixed_windows_stay_where_they_start_while_the_rest_of_the_layer_trains(tmp_path):
+    """``learn_windows=False``: the window sizes are a non-trainable weight, so a loss that pulls on them (finer
+    grains) leaves them at their start while the channel attention still learns; the choice survives get_config and
+    a ``.keras`` round trip."""
+    layer = SpeckleLayer(num_sizes=2, window_init=(8.0, 12.0), reference_size=SIZE, polar=True,
+                         window_shape="rectangular", learn_windows=False, seed=0)
+    x = np.random.default_rng(7).uniform(0.2, 1.0, (4, SIZE, SIZE, 2)).astype("float32")
+    layer.build(x.shape)
+    assert any(w is layer.log_window for w in layer.non_trainable_weights)
+    assert not any(w is layer.log_window for w in layer.trainable_weights)
+    phases = tf.constant(np.random.default_rng(8).uniform(0, 2 * np.pi, layer.phase_shape(x.shape)), tf.float32)
+    windows_before = layer.window_sizes.copy()
+    attention_before = [w.numpy().copy() for w in layer.trainable_weights]
+    assert attention_before, "the channel attention's weights should still be trainable"
+    optimizer = keras.optimizers.Adam(1e-2)
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            loss = -_roughness(layer(x, phases=phases))
+        optimizer.apply(tape.gradient(loss, layer.trainable_weights), layer.trainable_weights)
+
+    for _ in range(20):
+        step()
+    np.testing.assert_array_equal(layer.window_sizes, windows_before)
+    assert any(not np.allclose(w.numpy(), before) for w, before in zip(layer.trainable_weights, attention_before))
+
+    assert layer.get_config()["learn_windows"] is False
+    assert SpeckleLayer.from_config(layer.get_config()).learn_windows is False
+    model = keras.Sequential([keras.Input((SIZE, SIZE, 2)), layer])
+    path = tmp_path / "fixed.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path).layers[0]
+    assert loaded.learn_windows is False and not any(w is loaded.log_window for w in loaded.trainable_weights)
+    np.testing.assert_allclose(loaded.window_sizes, windows_before, rtol=1e-6)
+    assert SpeckleLayer().learn_windows is True  # the paper's learned sizes stay the default

@@ -138,6 +138,21 @@ def test_speckle_windows_are_two_edge_lengths_within_the_image_and_a_model_optio
             load(["--image-size", "128", "--speckle-windows", *bad])
 
 
+def test_fixed_speckle_windows_are_a_model_option_that_reaches_the_layer():
+    from specklegan_tf.layers import SpeckleLayer
+    from specklegan_tf.models import build_generator
+    from specklegan_tf.training.gan_trainer import RESUME_KEYS
+
+    assert load([]).learn_speckle_windows is True
+    config = load(["--no-learn-speckle-windows"])
+    assert config.learn_speckle_windows is False
+    assert "learn_speckle_windows" in RESUME_KEYS  # changes the model: refused on resume
+    generator = build_generator(32, latent_dim=8, width=0.125, learn_speckle_windows=config.learn_speckle_windows)
+    speckle = [layer for layer in generator._flatten_layers() if isinstance(layer, SpeckleLayer)]
+    assert len(speckle) == 1 and not speckle[0].learn_windows
+    assert not any(w is speckle[0].log_window for w in generator.trainable_weights)
+
+
 @pytest.mark.parametrize("shape", ["rectangular", "square"])
 def test_given_windows_spread_as_the_papers_around_the_centre_and_are_recorded(tmp_path, shape):
     import math

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import keras
 
-from specklegan_tf.layers.spade import SPADE, maybe_spectral_norm
+from specklegan_tf.layers.spade import SPADE, SPADE_NORMALIZATIONS, maybe_spectral_norm
 
 __all__ = ["SPADEResidualBlock", "DownsamplingResidualBlock", "ResidualBlock", "subsample"]
 
@@ -71,6 +71,8 @@ class SPADEResidualBlock(keras.layers.Layer):
         spectral_norm: spectral normalisation on the block's convolutions (and on SPADE's), as in the paper.
         momentum: momentum of the moving statistics of every SPADE's batch normalisation (Keras' default 0.99;
             a lower value lets inference-mode images settle sooner in short trainings).
+        normalization: every SPADE's normalisation, ``"batch"`` (the paper) or ``"instance"`` (each image's own
+            statistics: the same function in training and inference).
         **kwargs: base ``keras.layers.Layer`` arguments.
 
     Call arguments:
@@ -87,10 +89,14 @@ class SPADEResidualBlock(keras.layers.Layer):
     """
 
     def __init__(
-        self, filters: int, hidden_channels: int = 64, spectral_norm: bool = True, momentum: float = 0.99, **kwargs
+        self, filters: int, hidden_channels: int = 64, spectral_norm: bool = True, momentum: float = 0.99,
+        normalization: str = "batch", **kwargs
     ) -> None:
         super().__init__(**kwargs)
         self.filters = _check_filters(filters)
+        if normalization not in SPADE_NORMALIZATIONS:
+            raise ValueError(f"`normalization` must be one of {SPADE_NORMALIZATIONS}; received {normalization!r}.")
+        self.normalization = normalization
         self.hidden_channels = int(hidden_channels)
         self.spectral_norm = bool(spectral_norm)
         if not 0.0 <= momentum < 1.0:
@@ -112,7 +118,8 @@ class SPADEResidualBlock(keras.layers.Layer):
         policy = self.dtype_policy
 
         def spade(name):
-            return SPADE(self.hidden_channels, spectral_norm=sn, momentum=self.momentum, dtype=policy, name=name)
+            return SPADE(self.hidden_channels, spectral_norm=sn, momentum=self.momentum,
+                         normalization=self.normalization, dtype=policy, name=name)
 
         self.spade_0 = spade("spade_0")
         self.conv_0 = _conv(middle, 3, sn, policy, name="conv_0")
@@ -147,6 +154,7 @@ class SPADEResidualBlock(keras.layers.Layer):
             "hidden_channels": self.hidden_channels,
             "spectral_norm": self.spectral_norm,
             "momentum": self.momentum,
+            "normalization": self.normalization,
         }
 
 

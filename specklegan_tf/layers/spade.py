@@ -1,7 +1,8 @@
 """Spatially-adaptive denormalisation, SPADE (Park et al. 2019; paper, "SpeckleGAN architecture").
 
 The generator is conditioned on the segmentation mask by modulating every normalised feature map pixel-wise:
-``x_out = x_hat * (1 + gamma(mask)) + beta(mask)``, with ``x_hat`` the batch-normalised input.
+``x_out = x_hat * (1 + gamma(mask)) + beta(mask)``, with ``x_hat`` the batch-normalised input (Park et al.'s
+default) or the instance-normalised one (their other option, ``normalization="instance"``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ import keras
 from keras import ops
 import tensorflow as tf
 
-__all__ = ["SPADE", "maybe_spectral_norm", "resize_mask"]
+__all__ = ["SPADE", "SPADE_NORMALIZATIONS", "maybe_spectral_norm", "resize_mask"]
+
+# "batch": statistics over the batch (moving statistics in inference), the paper's and Park et al.'s default.
+# "instance": statistics of each image and channel alone, the same in training and inference.
+SPADE_NORMALIZATIONS = ("batch", "instance")
 
 
 def maybe_spectral_norm(layer: keras.layers.Layer, spectral_norm: bool) -> keras.layers.Layer:
@@ -40,12 +45,16 @@ def resize_mask(mask, like):
 
 @keras.saving.register_keras_serializable(package="specklegan_tf")
 class SPADE(keras.layers.Layer):
-    """SPADE: parameter-free batch normalisation of ``x``, modulated pixel-wise by the segmentation mask.
+    """SPADE: parameter-free normalisation of ``x``, modulated pixel-wise by the segmentation mask.
 
     ``output = x_hat * (1 + gamma) + beta`` with ``x_hat = (x - mu_c) / sqrt(sigma_c^2 + epsilon)`` the channel-wise
-    batch normalisation of ``x`` (batch statistics when training, moving statistics in inference, synchronised
-    across replicas under ``tf.distribute``: ``BatchNormalization(center=False, scale=False, synchronized=True)``),
-    and ``gamma``, ``beta`` maps of ``x``'s shape computed from the mask: a shared convolution with
+    normalisation of ``x``. With ``normalization="batch"`` (the paper) ``mu_c`` and ``sigma_c`` are batch
+    statistics when training and moving statistics in inference, synchronised across replicas under
+    ``tf.distribute`` (``BatchNormalization(center=False, scale=False, synchronized=True)``). With
+    ``normalization="instance"`` they are each image's own statistics over height and width
+    (``GroupNormalization(groups=-1, center=False, scale=False)``, computed in float32): no state, no
+    train/inference difference, and an image never depends on the others of its batch. ``gamma``, ``beta`` are
+    maps ``gamma``, ``beta`` maps of ``x``'s shape computed from the mask: a shared convolution with
     ``hidden_channels`` filters and ReLU (paper: 64), then one convolution each. The paper's scale ``gamma`` is
     re-centred at one, ``(1 + gamma)``, as in Park et al.'s code: at initialisation (``gamma`` near 0) the layer is
     close to plain batch normalisation, which gives a stable start.
@@ -55,14 +64,16 @@ class SPADE(keras.layers.Layer):
         kernel_size: kernel size of the three convolutions.
         epsilon: added to the variance in the normalisation.
         spectral_norm: wrap the three convolutions in ``keras.layers.SpectralNormalization``.
-        momentum: momentum of the moving statistics.
+        momentum: momentum of the moving statistics (batch normalisation only).
+        normalization: ``"batch"`` (the paper) or ``"instance"``, see above.
         **kwargs: base ``keras.layers.Layer`` arguments.
 
     Call arguments:
         inputs: ``[x, mask]``: ``x`` feature maps ``(N, H, W, C)``; ``mask`` one-hot ``(N, H', W', num_classes)`` at
             any resolution, resized to ``(H, W)`` with nearest-neighbour interpolation. ``num_classes`` must stay
             the same between calls.
-        training: batch statistics (True) or moving statistics (False / None).
+        training: batch statistics (True) or moving statistics (False / None); no effect with instance
+            normalisation.
 
     Input shape: ``[(N, H, W, C), (N, H', W', num_classes)]``. Output shape: ``(N, H, W, C)``.
 
@@ -79,6 +90,7 @@ class SPADE(keras.layers.Layer):
         epsilon: float = 1e-5,
         spectral_norm: bool = False,
         momentum: float = 0.99,
+        normalization: str = "batch",
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
@@ -93,10 +105,18 @@ class SPADE(keras.layers.Layer):
         self.epsilon = float(epsilon)
         self.spectral_norm = bool(spectral_norm)
         self.momentum = float(momentum)
-        self.norm = keras.layers.BatchNormalization(
-            center=False, scale=False, epsilon=self.epsilon, momentum=self.momentum, synchronized=True,
-            dtype=self.dtype_policy, name="norm",
-        )
+        if normalization not in SPADE_NORMALIZATIONS:
+            raise ValueError(f"`normalization` must be one of {SPADE_NORMALIZATIONS}; received {normalization!r}.")
+        self.normalization = normalization
+        if normalization == "batch":
+            self.norm = keras.layers.BatchNormalization(
+                center=False, scale=False, epsilon=self.epsilon, momentum=self.momentum, synchronized=True,
+                dtype=self.dtype_policy, name="norm",
+            )
+        else:
+            self.norm = keras.layers.GroupNormalization(
+                groups=-1, center=False, scale=False, epsilon=self.epsilon, dtype=self.dtype_policy, name="norm",
+            )
         self.shared = self._mask_conv(self.hidden_channels, "mask_shared", activation="relu")
 
     def _mask_conv(self, filters: int, name: str, activation=None) -> keras.layers.Layer:
@@ -142,7 +162,7 @@ class SPADE(keras.layers.Layer):
             )
         if len(x.shape) != 4 or len(mask.shape) != 4:
             raise ValueError(f"SPADE expects rank-4 x and mask; received {tuple(x.shape)} and {tuple(mask.shape)}.")
-        normalized = self.norm(x, training=training)
+        normalized = self.norm(x, training=training) if self.normalization == "batch" else self.norm(x)
         hidden = self.shared(resize_mask(ops.cast(mask, self.compute_dtype), x))
         return normalized * (1.0 + self.gamma(hidden)) + self.beta(hidden)
 
@@ -157,4 +177,5 @@ class SPADE(keras.layers.Layer):
             "epsilon": self.epsilon,
             "spectral_norm": self.spectral_norm,
             "momentum": self.momentum,
+            "normalization": self.normalization,
         }

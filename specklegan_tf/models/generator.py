@@ -4,6 +4,7 @@ from __future__ import annotations
 import keras
 
 from specklegan_tf.core.validators import power_of_two
+from specklegan_tf.layers.spade import SPADE_NORMALIZATIONS
 from specklegan_tf.models.phase_seeds import LatentPhaseSeeds
 
 # Trunk channels (at width 1) of the SPADE residual block working at each resolution before upsampling.
@@ -54,15 +55,17 @@ def build_generator(
     direct_gain: float = 0.0,
     lateral_aperture: str = "fixed_angle",
     learn_speckle_windows: bool = True,
+    spade_normalization: str = "batch",
 ) -> keras.Model:
     """Builds the mask-conditioned generator of SpeckleGAN, or with ``speckle=False`` the paper's baseline.
 
     Structure: a spectrally normalised dense projection of ``z`` reshaped to a 4x4 grid; SPADE residual blocks
-    (batch normalisation, then SPADE's mask-dependent affine transform with 64 hidden filters) each followed by
-    nearest-neighbour upsampling until the output size; the penultimate block gives ``speckle_maps`` (8) maps at
-    full resolution; the ``SpeckleLayer`` (Eq. 2) turns them into ``speckle_maps * speckle_sizes`` (32) maps
-    with channel attention and, for IVUS, polar warping; a last SPADE residual block; LeakyReLU, a spectrally
-    normalised 3x3 convolution and tanh give one channel in ``[-1, 1]``.
+    (batch normalisation, or instance normalisation with ``spade_normalization="instance"``, then SPADE's
+    mask-dependent affine transform with 64 hidden filters) each followed by nearest-neighbour upsampling until
+    the output size; the penultimate block gives ``speckle_maps`` (8) maps at full resolution; the
+    ``SpeckleLayer`` (Eq. 2) turns them into ``speckle_maps * speckle_sizes`` (32) maps with channel attention
+    and, for IVUS, polar warping; a last SPADE residual block; LeakyReLU, a spectrally normalised 3x3 convolution
+    and tanh give one channel in ``[-1, 1]``.
 
     Determinism: the speckle layer's per-sample phase seeds are hashed from ``z`` inside the graph
     (``LatentPhaseSeeds``), so ``G(mask, z)`` is a deterministic function in inference mode. Training draws a fresh
@@ -104,6 +107,9 @@ def build_generator(
         lateral_aperture: the speckle layer's ``lateral_aperture``: ``"fixed_angle"`` (the paper) or
             ``"depth_scaled"`` (polar only: the angular window widens with the radius by a learned exponent).
         learn_speckle_windows: the speckle layer's ``learn_windows``: ``False`` keeps the windows at their start.
+        spade_normalization: the normalisation of every SPADE, for both models: ``"batch"`` (the paper) or
+            ``"instance"`` (each image's own statistics, so an image does not depend on its batch and inference
+            computes what training did).
         speckle_skip: feed the last block the penultimate maps beside the speckled ones (a concatenation), so that
             the generator can draw speckle-free structure (lumen, shadows, bright rims) without first undoing the
             speckle; the baseline's identity already passes those maps, so this only changes SpeckleGAN.
@@ -150,6 +156,8 @@ def build_generator(
                                                speckle_maps, last_channels)
     if speckle_route not in SPECKLE_ROUTES:
         raise ValueError(f"`speckle_route` must be one of {SPECKLE_ROUTES}, got {speckle_route!r}")
+    if spade_normalization not in SPADE_NORMALIZATIONS:
+        raise ValueError(f"`spade_normalization` must be one of {SPADE_NORMALIZATIONS}, got {spade_normalization!r}")
     if speckle_route != "last_block" and speckle_skip:
         raise ValueError(f"`speckle_skip` has no meaning with speckle_route={speckle_route!r} (the last block "
                          "already gets the penultimate maps); give one of them")
@@ -163,9 +171,10 @@ def build_generator(
 
     mask = keras.Input((image_size, image_size, num_classes), name="mask")
     z = keras.Input((latent_dim,), name="z")
-    x = _trunk(mask, z, image_size, width, hidden)
+    block_options = dict(hidden_channels=hidden, normalization=spade_normalization)
+    x = _trunk(mask, z, image_size, width, block_options)
     # Penultimate block: the speckle layer's input maps at full resolution.
-    x = penultimate = SPADEResidualBlock(speckle_maps, hidden_channels=hidden, name="penultimate_block")([x, mask])
+    x = penultimate = SPADEResidualBlock(speckle_maps, name="penultimate_block", **block_options)([x, mask])
     speckle_options = dict(num_sizes=speckle_sizes, polar=polar, seed=seed, window_shape=window_shape,
                            compression=speckle_compression, shared_phases=shared_phases,
                            window_profile=window_profile, initial_window_sizes=initial_window_sizes,
@@ -174,7 +183,7 @@ def build_generator(
         x = _speckle_stage(x, z, image_size, speckle_skip, **speckle_options)
     elif not speckle and speckle_route != "echo":
         x = keras.layers.Identity(name="speckle")(x)
-    x = SPADEResidualBlock(last_channels, hidden_channels=hidden, name="last_block")([x, mask])
+    x = SPADEResidualBlock(last_channels, name="last_block", **block_options)([x, mask])
     x = keras.layers.LeakyReLU(0.2, name="output_activation")(x)
     to_image = keras.layers.Conv2D(1, 3, padding="same", name="to_image_conv")
     x = keras.layers.SpectralNormalization(to_image, name="to_image")(x)
@@ -214,9 +223,9 @@ def _check_generator_arguments(image_size, num_classes, latent_dim, width, speck
     return _check_positive(last_channels, "last_channels")
 
 
-def _trunk(mask, z, image_size: int, width: float, hidden: int):
-    """``z`` projected to a 4x4 grid (spectrally normalised dense), then SPADE blocks and x2 nearest upsampling
-    until the full size."""
+def _trunk(mask, z, image_size: int, width: float, block_options: dict):
+    """``z`` projected to a 4x4 grid (spectrally normalised dense), then SPADE blocks (``block_options``: their
+    hidden channels and normalisation) and x2 nearest upsampling until the full size."""
     from specklegan_tf.layers import SPADEResidualBlock
 
     channels = scaled(_TRUNK_CHANNELS[_GRID], width)
@@ -225,8 +234,8 @@ def _trunk(mask, z, image_size: int, width: float, hidden: int):
     x = keras.layers.Reshape((_GRID, _GRID, channels), name="to_grid")(dense(z))
     resolution = _GRID
     while resolution < image_size:
-        x = SPADEResidualBlock(scaled(_TRUNK_CHANNELS[resolution], width), hidden_channels=hidden,
-                               name=f"spade_block_{resolution}")([x, mask])
+        x = SPADEResidualBlock(scaled(_TRUNK_CHANNELS[resolution], width), name=f"spade_block_{resolution}",
+                               **block_options)([x, mask])
         x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"upsample_{resolution}")(x)
         resolution *= 2
     return x

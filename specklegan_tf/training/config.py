@@ -169,6 +169,10 @@ class GANConfig(TrainerConfig):
     learn_speckle_windows: bool = field(default=True, metadata=_help(
         "train the speckle window sizes (the paper); --no-learn-speckle-windows keeps them where they start, e.g. "
         "at the data's grain with --speckle-init data"))
+    spade_normalization: str = field(default="batch", metadata=_help(
+        "normalisation inside every SPADE of the generator, for both models: batch statistics (the paper; moving "
+        "statistics in inference) or each image's own (instance: inference computes what training did)",
+        choices=("batch", "instance")))
     window_profile: str = field(default="rect", metadata=_help(
         "profile of the speckle windows: the paper's rect or a Gaussian aperture of the same width",
         choices=("rect", "gaussian")))

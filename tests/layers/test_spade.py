@@ -71,6 +71,35 @@ def test_inference_uses_moving_statistics_and_training_updates_them():
     np.testing.assert_allclose(_np(layer.norm.moving_mean), 0.9 * mean + 0.1 * x.mean(axis=(0, 1, 2)), rtol=1e-5)
 
 
+def test_instance_normalisation_equals_formula_by_hand_in_training_and_inference():
+    x, mask = _data(seed=8, n=3)
+    x = x * np.linspace(0.5, 4.0, 3, dtype="float32")[:, None, None, None]  # images of very different spread
+    layer = SPADE(hidden_channels=6, epsilon=1e-5, normalization="instance")
+    layer.build([x.shape, mask.shape])
+    _randomise_biases(layer)
+    x64 = x.astype(np.float64)
+    x_hat = (x64 - x64.mean(axis=(1, 2), keepdims=True)) / np.sqrt(x64.var(axis=(1, 2), keepdims=True) + 1e-5)
+    gamma, beta = _modulation_by_hand(layer, mask)
+    expected = x_hat * (1.0 + gamma) + beta
+    for training in (True, False):
+        np.testing.assert_allclose(_np(layer([x, mask], training=training)), expected, rtol=1e-4, atol=1e-4)
+    assert layer.non_trainable_weights == []  # no moving statistics to drift between training and inference
+
+
+def test_instance_normalised_image_does_not_depend_on_its_batch():
+    x, mask = _data(seed=9, n=4)
+    batch_norm, instance_norm = SPADE(4), SPADE(4, normalization="instance")
+    for layer in (batch_norm, instance_norm):
+        layer.build([x.shape, mask.shape])
+    for name in ("shared", "gamma", "beta"):  # the same convolutions
+        getattr(instance_norm, name).set_weights(getattr(batch_norm, name).get_weights())
+    alone = _np(instance_norm([x[:1], mask[:1]], training=True))
+    np.testing.assert_allclose(_np(instance_norm([x, mask], training=True))[:1], alone, rtol=1e-5, atol=1e-5)
+    # With batch statistics the same image changes with its batch mates: the property is not trivial.
+    in_batch = _np(batch_norm([x, mask], training=True))[:1]
+    assert np.abs(in_batch - _np(batch_norm([x[:1], mask[:1]], training=True))).max() > 0.05
+
+
 def test_masks_of_another_resolution_are_resized_nearest_neighbour():
     x, small_mask = _data(seed=3, size=8, mask_size=8)
     large_mask = np.repeat(np.repeat(small_mask, 4, axis=1), 4, axis=2)  # 32 x 32, constant in 4 x 4 blocks
@@ -119,6 +148,9 @@ def test_spectral_norm_option_and_config_round_trip(tmp_path):
     assert all(isinstance(l, keras.layers.SpectralNormalization) for l in (layer.shared, layer.gamma, layer.beta))
     config = layer.get_config()
     assert SPADE.from_config(config).get_config() == config
+    assert config["normalization"] == "batch"
+    old_config = {key: value for key, value in config.items() if key != "normalization"}  # files before the option
+    assert SPADE.from_config(old_config).normalization == "batch"
 
     xin, min_ = keras.Input((8, 8, 5)), keras.Input((16, 16, 3))
     model = keras.Model([xin, min_], SPADE(hidden_channels=4, spectral_norm=True)([xin, min_]))
@@ -155,6 +187,8 @@ def test_errors_name_the_problem():
         SPADE(hidden_channels=0)
     with pytest.raises(ValueError, match="epsilon"):
         SPADE(epsilon=0.0)
+    with pytest.raises(ValueError, match="normalization.*layer"):
+        SPADE(normalization="layer")
 
 
 def test_unknown_spatial_sizes_resize_dynamically():

@@ -153,6 +153,33 @@ def test_fixed_speckle_windows_are_a_model_option_that_reaches_the_layer():
     assert not any(w is speckle[0].log_window for w in generator.trainable_weights)
 
 
+@pytest.mark.parametrize("model", ["speckle", "baseline"])
+def test_spade_normalization_reaches_every_spade_of_both_models(model, capsys):
+    from specklegan_tf.layers import SPADE
+    from specklegan_tf.models import build_generator
+    from specklegan_tf.training.gan_trainer import RESUME_KEYS
+
+    assert load([]).spade_normalization == "batch"
+    config = load(["--model", model, "--spade-normalization", "instance"])
+    assert "spade_normalization" in RESUME_KEYS  # changes the model: refused on resume
+    generator = build_generator(32, latent_dim=8, width=0.125, speckle=config.model == "speckle",
+                                spade_normalization=config.spade_normalization)
+    spades = [layer for layer in generator._flatten_layers() if isinstance(layer, SPADE)]
+    assert len(spades) >= 8 and {layer.normalization for layer in spades} == {"instance"}
+    # Each image its own statistics: an image generated alone is the one generated in a batch, in training too.
+    rng = np.random.default_rng(0)
+    masks = np.eye(3, dtype="float32")[rng.integers(0, 3, (4, 32, 32))]
+    z = rng.normal(size=(4, 8)).astype("float32")
+    batch = np.asarray(generator([masks, z], training=True))
+    alone = np.asarray(generator([masks[:1], z[:1]], training=False))
+    np.testing.assert_allclose(batch[:1], alone, atol=1e-4)
+    with pytest.raises(SystemExit):
+        load(["--spade-normalization", "layer"])
+    assert "argument --spade-normalization: invalid choice" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="spade_normalization"):
+        build_generator(32, latent_dim=8, width=0.125, spade_normalization="layer")
+
+
 @pytest.mark.parametrize("shape", ["rectangular", "square"])
 def test_given_windows_spread_as_the_papers_around_the_centre_and_are_recorded(tmp_path, shape):
     import math

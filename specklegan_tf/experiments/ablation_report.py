@@ -90,8 +90,8 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
     first = next(iter(evaluation.values()))
     lines = [f"Evaluated on {int(first['n_real'])} real images (each run generated one image per real mask).", "",
              "| run | texture FD | KID | JSD ×10⁻³ lumen / IM / bg | SSIM | tissue grain error | "
-             "IM grain ax / lat px | bg grain ax / lat px | D(real) / D(fake), last "
-             f"{last_epochs} epochs |", "|---|---|---|---|---|---|---|---|---|"]
+             "IM grain ax / lat px | bg grain ax / lat px | darker than every real image | D(real) / D(fake), last "
+             f"{last_epochs} epochs |", "|---|---|---|---|---|---|---|---|---|---|"]
     real = first
     lines.insert(1, f"Real images: intima/media grain {real['speckle_real_intima_media_axial_grain_px']:.2f} / "
                     f"{real['speckle_real_intima_media_lateral_grain_px']:.2f} px, background "
@@ -113,7 +113,8 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
             f"{grain_error(m):.0%} | {m['speckle_fake_intima_media_axial_grain_px']:.2f} / "
             f"{m['speckle_fake_intima_media_lateral_grain_px']:.2f} | "
             f"{m['speckle_fake_background_axial_grain_px']:.2f} / "
-            f"{m['speckle_fake_background_lateral_grain_px']:.2f} | {d_real:.2f} / {d_fake:.2f} |")
+            f"{m['speckle_fake_background_lateral_grain_px']:.2f} | {_percent_or_na(m)} | "
+            f"{d_real:.2f} / {d_fake:.2f} |")
         row = _window_row(runs_dir, name, history, curves)
         if row is not None:
             window_lines.append(row)
@@ -124,8 +125,16 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
              "intima/media and background classes. Layer grain: the speckle layer's own output on a constant image "
              "at the geometric mean of its windows (calibration curve), before the last block; the windows at "
              "the start are those after the first epoch's updates (history.jsonl). γ: the depth-scaled lateral "
-             "aperture's exponent (0: a fixed angle, the paper; 1: a fixed width), where the run has one."]
+             "aperture's exponent (0: a fixed angle, the paper; 1: a fixed width), where the run has one. Darker than every "
+             "real image: generated images whose mean gray level is below the darkest real image's (collapsed, nearly "
+             "black images for some z; real sets have none)."]
     return "\n".join(lines + seed_lines + trajectory + window_lines + share_lines + notes) + "\n"
+
+
+def _percent_or_na(metrics: dict[str, float]) -> str:
+    """The share of generated images darker than every real image; n/a in evaluations made before that row."""
+    fraction = metrics.get("darker_than_real_fraction", math.nan)
+    return "n/a" if math.isnan(fraction) else f"{fraction:.1%}"
 
 
 def _validation_keys(histories: dict[str, list[dict]]) -> set[str]:

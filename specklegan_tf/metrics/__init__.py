@@ -9,6 +9,7 @@ from specklegan_tf.metrics.histograms import class_histogram_jsd
 from specklegan_tf.metrics.frechet import feature_statistics, fid, frechet_distance, texture_frechet_distance
 from specklegan_tf.metrics.inception import InceptionFeatures, InceptionWeightsNotFoundError
 from specklegan_tf.metrics.kid import kid
+from specklegan_tf.metrics.outliers import brightness_outlier_fractions
 from specklegan_tf.metrics.report import EvaluationReport, ModelComparison, compare_models, evaluation_report
 from specklegan_tf.metrics.segmentation import dice, modified_hausdorff, paired_t_test
 from specklegan_tf.metrics.similarity import paired_ssim
@@ -23,6 +24,7 @@ __all__ = [
     "ModelComparison",
     "SNR_RAYLEIGH",
     "TextureFeatures",
+    "brightness_outlier_fractions",
     "class_histogram_jsd",
     "compare_models",
     "dice",

@@ -19,6 +19,7 @@ from specklegan_tf.metrics.features import FeatureExtractor
 from specklegan_tf.metrics.frechet import fid as frechet_on_features
 from specklegan_tf.metrics.histograms import LOG_BASE, class_histogram_jsd
 from specklegan_tf.metrics.kid import kid as kernel_distance
+from specklegan_tf.metrics.outliers import brightness_outlier_fractions
 from specklegan_tf.metrics.similarity import paired_ssim
 from specklegan_tf.metrics.speckle import speckle_statistics
 from specklegan_tf.metrics.texture import TextureFeatures
@@ -41,6 +42,8 @@ class EvaluationReport:
         kid_mean, kid_std: KID on ``kid_features`` (the passed features, else texture features).
         jsd: per-class Jensen–Shannon divergence, log base 2, raw (not x10^3).
         ssim_mean, ssim_std: paired SSIM; None when the fake set was not generated from the real masks.
+        darker_than_real, brighter_than_real: fractions of the generated images whose mean gray level lies below
+            the darkest (above the brightest) real image's, e.g. nearly black images for some z.
         speckle_real, speckle_fake: :func:`speckle_statistics` of both sets.
     """
 
@@ -57,6 +60,8 @@ class EvaluationReport:
     fid_features: str | None = None
     ssim_mean: float | None = None
     ssim_std: float | None = None
+    darker_than_real: float | None = None
+    brighter_than_real: float | None = None
     notes: list[str] = field(default_factory=list)
 
     def rows(self) -> list[tuple[str, float | None]]:
@@ -68,6 +73,8 @@ class EvaluationReport:
         rows += [(f"kid_{self.kid_features}_mean", self.kid_mean), (f"kid_{self.kid_features}_std", self.kid_std)]
         rows += [(f"jsd_e-3_{name}", JSD_SCALE * value) for name, value in self.jsd.items()]
         rows += [("ssim_mean", self.ssim_mean), ("ssim_std", self.ssim_std)]
+        rows += [("darker_than_real_fraction", self.darker_than_real),
+                 ("brighter_than_real_fraction", self.brighter_than_real)]
         for which, stats in (("real", self.speckle_real), ("fake", self.speckle_fake)):
             for name in CLASS_NAMES:
                 rows += [(f"speckle_{which}_{name}_{key}", stats[name][key]) for key in _SPECKLE_KEYS]
@@ -95,6 +102,9 @@ class EvaluationReport:
         ssim = "n/a (not generated from the real masks)" if self.ssim_mean is None else \
             f"{self.ssim_mean:.3f} ± {self.ssim_std:.3f}"
         lines.append(f"| SSIM | {ssim} |")
+        if self.darker_than_real is not None:
+            lines.append(f"| Generated images darker / brighter than every real image | "
+                         f"{_percent(self.darker_than_real)} / {_percent(self.brighter_than_real)} |")
         lines += ["", "| Class | Set | SNR | Nakagami m | Axial grain [px] | Lateral grain [px] |",
                   "|---|---|---|---|---|---|"]
         for name in CLASS_NAMES:
@@ -135,6 +145,10 @@ class ModelComparison:
         metrics, values = self._table()
         write_csv(path, [[metric, *("" if v is None else float(v) for v in row)] for metric, row in zip(metrics, values)],
                   header=["metric", *self.reports])
+
+
+def _percent(fraction: float) -> str:
+    return f"{100.0 * fraction:.1f} %"
 
 
 def _fmt(value) -> str:
@@ -186,12 +200,14 @@ def _evaluate(real: _RealSet, fake_images, fake_masks, kid_subsets: int, kid_sub
     if min(real.images.shape[0], fake.shape[0]) <= real.texture_matrix.shape[1]:
         notes.append(f"Fewer images than texture features ({real.texture_matrix.shape[1]}): the Fréchet "
                      "distances are biased upwards; compare KID.")
+    darker, brighter = brightness_outlier_fractions(real.images, fake)
     return EvaluationReport(
         n_real=int(real.images.shape[0]), n_fake=int(fake.shape[0]), texture_fd=texture_fd,
         kid_mean=kid_mean, kid_std=kid_std, kid_features=kid_name,
         jsd=class_histogram_jsd(real.images, real.masks, fake, masks),
         speckle_real=real.speckle, speckle_fake=speckle_statistics(fake, masks),
-        fid=fid_value, fid_features=fid_name, ssim_mean=ssim_mean, ssim_std=ssim_std, notes=notes,
+        fid=fid_value, fid_features=fid_name, ssim_mean=ssim_mean, ssim_std=ssim_std,
+        darker_than_real=darker, brighter_than_real=brighter, notes=notes,
     )
 
 
@@ -203,7 +219,8 @@ def evaluation_report(real_images, real_masks, fake_images, fake_masks, features
     Rows: texture Fréchet distance; FID when ``features`` is given (e.g. ``InceptionFeatures()``); KID
     mean ± std on ``features`` (texture features when None); per-class JSD x10^-3 (log base 2); paired SSIM
     when ``fake_masks`` equal ``real_masks`` (the fake images were generated from the real masks), else
-    n/a; speckle statistics per class of both sets.
+    n/a; the fractions of generated images darker / brighter than every real image; speckle statistics per class
+    of both sets.
 
     Args:
         real_images, fake_images: uint8 (N, H, W) or float gray values in [0, 255].

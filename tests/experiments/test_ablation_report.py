@@ -131,3 +131,11 @@ def test_window_row_names_given_windows_and_the_datas_grain_from_speckle_init(tm
     (run / "speckle_init.json").write_text(json.dumps({"data_grain_px": {"axial": 2.5, "lateral": 4.25}}))
     assert _window_row(tmp_path, "run", history, curves).endswith("| 2.50 / 4.25 |")
     assert len(curves) == 1  # one calibration curve serves all three rows
+
+
+def test_darker_than_real_column_reads_the_evaluation_and_marks_older_ones():
+    from specklegan_tf.experiments.ablation_report import _percent_or_na
+
+    assert _percent_or_na({"darker_than_real_fraction": 3 / 435}) == "0.7%"
+    assert _percent_or_na({"darker_than_real_fraction": float("nan")}) == "n/a"
+    assert _percent_or_na({"texture_fd": 0.1}) == "n/a"  # an evaluation.csv written before the row existed

@@ -64,6 +64,21 @@ def test_evaluate_writes_report_and_grid(models, tmp_path, monkeypatch):
     assert rows[0] == ["metric", "SpeckleGAN", "Baseline"]
     fd = {row[0]: row[1:] for row in rows}["texture_fd"]
     assert all(float(v) > 0 for v in fd)
+    # A second z per mask (seeds from --seed + 1): the SSIM of the two images of each mask, by hand.
+    from skimage.metrics import structural_similarity
+
+    from specklegan_tf.data import load_dataset
+    from specklegan_tf.export import load_generator
+    from specklegan_tf.export.synthesis import draw_seeds
+
+    masks = load_dataset("phantom", image_size=32, n=8).masks
+    same_mask = [float(v) for v in {row[0]: row[1:] for row in rows}["same_mask_ssim"]]
+    for model, reported in zip(models, same_mask):
+        generator = load_generator(model)
+        first, second = generator(masks, draw_seeds(8, 0)), generator(masks, draw_seeds(8, 1))
+        by_hand = np.mean([structural_similarity(a.astype(float), b.astype(float), data_range=255)
+                           for a, b in zip(first, second)])
+        assert reported == pytest.approx(by_hand, rel=1e-6) and 0.0 < reported < 1.0
     import matplotlib.image
 
     grid = matplotlib.image.imread(out / "grid.png")

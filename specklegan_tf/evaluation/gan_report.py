@@ -51,8 +51,10 @@ def evaluate_generators(
     """Generates images for every real mask with each model and compares them with the real images.
 
     As in the paper's validation, the generators are conditioned on the data set's own masks, so the comparison
-    is about texture, not morphology. Writes ``report.md``, ``report.csv`` (metrics as rows, models as columns)
-    and ``grid.png`` (masks, real images, then one row per model) into ``out``.
+    is about texture, not morphology. Each model also draws a second image per mask from other z (seeds from
+    ``seed + 1``), for ``same_mask_ssim``: how much z changes an image (1: not at all, a collapsed generator).
+    Writes ``report.md``, ``report.csv`` (metrics as rows, models as columns) and ``grid.png`` (masks, real images,
+    then one row per model) into ``out``.
 
     Args:
         models: exported generators (SavedModel version or model folders, or ``.keras`` files).
@@ -90,7 +92,9 @@ def evaluate_generators(
     size = sizes.pop()[0]
     real = load_dataset(os.fspath(data), image_size=size, n=n)
     seeds = draw_seeds(len(real.masks), seed)
-    generated = {name: (g(real.masks, seeds), real.masks) for name, g in zip(names, generators)}
+    other_seeds = draw_seeds(len(real.masks), seed + 1)
+    generated = {name: (g(real.masks, seeds), real.masks, g(real.masks, other_seeds))
+                 for name, g in zip(names, generators)}
     comparison = compare_models(real.images, real.masks, generated, features=extractor, seed=seed)
 
     out = Path(out)

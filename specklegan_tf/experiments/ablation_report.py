@@ -90,8 +90,8 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
     first = next(iter(evaluation.values()))
     lines = [f"Evaluated on {int(first['n_real'])} real images (each run generated one image per real mask).", "",
              "| run | texture FD | KID | JSD ×10⁻³ lumen / IM / bg | SSIM | tissue grain error | "
-             "IM grain ax / lat px | bg grain ax / lat px | darker than every real image | D(real) / D(fake), last "
-             f"{last_epochs} epochs |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "IM grain ax / lat px | bg grain ax / lat px | darker than every real image | SSIM of two z per mask | "
+             f"D(real) / D(fake), last {last_epochs} epochs |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     real = first
     lines.insert(1, f"Real images: intima/media grain {real['speckle_real_intima_media_axial_grain_px']:.2f} / "
                     f"{real['speckle_real_intima_media_lateral_grain_px']:.2f} px, background "
@@ -113,7 +113,8 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
             f"{grain_error(m):.0%} | {m['speckle_fake_intima_media_axial_grain_px']:.2f} / "
             f"{m['speckle_fake_intima_media_lateral_grain_px']:.2f} | "
             f"{m['speckle_fake_background_axial_grain_px']:.2f} / "
-            f"{m['speckle_fake_background_lateral_grain_px']:.2f} | {_percent_or_na(m)} | "
+            f"{m['speckle_fake_background_lateral_grain_px']:.2f} | {_optional(m, 'darker_than_real_fraction', '.1%')} | "
+            f"{_optional(m, 'same_mask_ssim', '.3f')} | "
             f"{d_real:.2f} / {d_fake:.2f} |")
         row = _window_row(runs_dir, name, history, curves)
         if row is not None:
@@ -127,14 +128,15 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
              "the start are those after the first epoch's updates (history.jsonl). γ: the depth-scaled lateral "
              "aperture's exponent (0: a fixed angle, the paper; 1: a fixed width), where the run has one. Darker than every "
              "real image: generated images whose mean gray level is below the darkest real image's (collapsed, nearly "
-             "black images for some z; real sets have none)."]
+             "black images for some z; real sets have none). SSIM of two z per mask: between the images generated "
+             "from one mask with two z (1: the generator ignores z; the speckle's new phases lower it too)."]
     return "\n".join(lines + seed_lines + trajectory + window_lines + share_lines + notes) + "\n"
 
 
-def _percent_or_na(metrics: dict[str, float]) -> str:
-    """The share of generated images darker than every real image; n/a in evaluations made before that row."""
-    fraction = metrics.get("darker_than_real_fraction", math.nan)
-    return "n/a" if math.isnan(fraction) else f"{fraction:.1%}"
+def _optional(metrics: dict[str, float], key: str, spec: str) -> str:
+    """``metrics[key]`` formatted with ``spec``; n/a in evaluations made before that row existed."""
+    value = metrics.get(key, math.nan)
+    return "n/a" if math.isnan(value) else format(value, spec)
 
 
 def _validation_keys(histories: dict[str, list[dict]]) -> set[str]:

@@ -42,6 +42,8 @@ class EvaluationReport:
         kid_mean, kid_std: KID on ``kid_features`` (the passed features, else texture features).
         jsd: per-class Jensen–Shannon divergence, log base 2, raw (not x10^3).
         ssim_mean, ssim_std: paired SSIM; None when the fake set was not generated from the real masks.
+        same_mask_ssim: mean SSIM between two images generated from the same mask with different z (a second
+            draw given to :func:`compare_models`): 1 when the generator ignores z; None without a second draw.
         darker_than_real, brighter_than_real: fractions of the generated images whose mean gray level lies below
             the darkest (above the brightest) real image's, e.g. nearly black images for some z.
         speckle_real, speckle_fake: :func:`speckle_statistics` of both sets.
@@ -62,6 +64,7 @@ class EvaluationReport:
     ssim_std: float | None = None
     darker_than_real: float | None = None
     brighter_than_real: float | None = None
+    same_mask_ssim: float | None = None
     notes: list[str] = field(default_factory=list)
 
     def rows(self) -> list[tuple[str, float | None]]:
@@ -75,6 +78,8 @@ class EvaluationReport:
         rows += [("ssim_mean", self.ssim_mean), ("ssim_std", self.ssim_std)]
         rows += [("darker_than_real_fraction", self.darker_than_real),
                  ("brighter_than_real_fraction", self.brighter_than_real)]
+        if self.same_mask_ssim is not None:
+            rows.append(("same_mask_ssim", self.same_mask_ssim))
         for which, stats in (("real", self.speckle_real), ("fake", self.speckle_fake)):
             for name in CLASS_NAMES:
                 rows += [(f"speckle_{which}_{name}_{key}", stats[name][key]) for key in _SPECKLE_KEYS]
@@ -105,6 +110,8 @@ class EvaluationReport:
         if self.darker_than_real is not None:
             lines.append(f"| Generated images darker / brighter than every real image | "
                          f"{_percent(self.darker_than_real)} / {_percent(self.brighter_than_real)} |")
+        if self.same_mask_ssim is not None:
+            lines.append(f"| SSIM between two z of one mask (1: z ignored) | {self.same_mask_ssim:.3f} |")
         lines += ["", "| Class | Set | SNR | Nakagami m | Axial grain [px] | Lateral grain [px] |",
                   "|---|---|---|---|---|---|"]
         for name in CLASS_NAMES:
@@ -176,9 +183,16 @@ class _RealSet:
 
 
 def _evaluate(real: _RealSet, fake_images, fake_masks, kid_subsets: int, kid_subset_size: int,
-              seed: int) -> EvaluationReport:
+              seed: int, second_draw=None) -> EvaluationReport:
     fake = as_images(fake_images, "fake_images")
     masks = as_masks(fake_masks, "fake_masks", like=fake, like_name="fake_images")
+    same_mask_ssim = None
+    if second_draw is not None:
+        second = as_images(second_draw, "second draw")
+        if second.shape != fake.shape:
+            raise ValueError(f"the second draw {second.shape} must have the shape of the generated images "
+                             f"{fake.shape}: one image per mask, from other z")
+        same_mask_ssim = paired_ssim(fake, second)[0]
     fake_texture = real.texture(fake)
     texture_fd = frechet_on_features(real_features=real.texture_matrix, fake_features=fake_texture)
     fid_value, fid_name = None, None
@@ -207,7 +221,7 @@ def _evaluate(real: _RealSet, fake_images, fake_masks, kid_subsets: int, kid_sub
         jsd=class_histogram_jsd(real.images, real.masks, fake, masks),
         speckle_real=real.speckle, speckle_fake=speckle_statistics(fake, masks),
         fid=fid_value, fid_features=fid_name, ssim_mean=ssim_mean, ssim_std=ssim_std,
-        darker_than_real=darker, brighter_than_real=brighter, notes=notes,
+        darker_than_real=darker, brighter_than_real=brighter, same_mask_ssim=same_mask_ssim, notes=notes,
     )
 
 
@@ -248,7 +262,9 @@ def compare_models(real_images, real_masks, generated: Mapping[str, tuple], feat
     real set computed once), e.g. SpeckleGAN and the baseline side by side.
 
     Args:
-        generated: ``{model name: (images, masks)}``, in the column order wanted.
+        generated: ``{model name: (images, masks)}``, in the column order wanted; ``(images, masks,
+            second_draw)`` adds ``same_mask_ssim``, the SSIM between ``images`` and ``second_draw`` (the same masks,
+            other z): how much z changes an image.
         Other arguments: as for :func:`evaluation_report`.
 
     Returns:
@@ -263,7 +279,8 @@ def compare_models(real_images, real_masks, generated: Mapping[str, tuple], feat
     real = _RealSet(real_images, real_masks, features, texture or TextureFeatures())
     reports = {}
     for name, pair in generated.items():
-        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise ValueError(f"`generated[{name!r}]` must be a pair (images, masks).")
-        reports[str(name)] = _evaluate(real, pair[0], pair[1], kid_subsets, kid_subset_size, seed)
+        if not isinstance(pair, (tuple, list)) or len(pair) not in (2, 3):
+            raise ValueError(f"`generated[{name!r}]` must be (images, masks) or (images, masks, second_draw).")
+        reports[str(name)] = _evaluate(real, *pair[:2], kid_subsets, kid_subset_size, seed,
+                                       second_draw=pair[2] if len(pair) == 3 else None)
     return ModelComparison(reports)

@@ -133,9 +133,10 @@ def test_window_row_names_given_windows_and_the_datas_grain_from_speckle_init(tm
     assert len(curves) == 1  # one calibration curve serves all three rows
 
 
-def test_darker_than_real_column_reads_the_evaluation_and_marks_older_ones():
-    from specklegan_tf.experiments.ablation_report import _percent_or_na
+def test_optional_columns_read_the_evaluation_and_mark_older_ones():
+    from specklegan_tf.experiments.ablation_report import _optional
 
-    assert _percent_or_na({"darker_than_real_fraction": 3 / 435}) == "0.7%"
-    assert _percent_or_na({"darker_than_real_fraction": float("nan")}) == "n/a"
-    assert _percent_or_na({"texture_fd": 0.1}) == "n/a"  # an evaluation.csv written before the row existed
+    assert _optional({"darker_than_real_fraction": 3 / 435}, "darker_than_real_fraction", ".1%") == "0.7%"
+    assert _optional({"same_mask_ssim": 0.41234}, "same_mask_ssim", ".3f") == "0.412"
+    assert _optional({"darker_than_real_fraction": float("nan")}, "darker_than_real_fraction", ".1%") == "n/a"
+    assert _optional({"texture_fd": 0.1}, "same_mask_ssim", ".3f") == "n/a"  # an evaluation.csv from before the row

@@ -138,3 +138,22 @@ def test_given_features_add_a_fid_row_and_drive_kid(sets):
     assert values["texture_fd"] == pytest.approx(texture_frechet_distance(real, other))
     fid_cells = [row[1] for row in _markdown_tables(report.to_markdown())[0] if row[0] == "FID (gray_moments)"]
     assert [float(cell) for cell in fid_cells] == pytest.approx([values["fid_gray_moments"]], rel=1e-3)
+
+
+def test_a_second_draw_gives_the_same_mask_ssim_of_the_two_draws(sets):
+    from skimage.metrics import structural_similarity
+
+    real, real_masks, other, _, brighter = sets
+    ignores_z = compare_models(real, real_masks, {"ignores z": (brighter, real_masks, brighter),
+                                                  "uses z": (brighter, real_masks, real),
+                                                  "one draw": (brighter, real_masks)},
+                               kid_subsets=5, kid_subset_size=8).as_dict()
+    assert ignores_z["ignores z"]["same_mask_ssim"] == pytest.approx(1.0)
+    by_hand = np.mean([structural_similarity(a.astype(float), b.astype(float), data_range=255)
+                       for a, b in zip(brighter, real)])
+    assert ignores_z["uses z"]["same_mask_ssim"] == pytest.approx(by_hand)
+    assert "same_mask_ssim" not in ignores_z["one draw"]
+    # The first draw's metrics do not depend on the second draw.
+    assert ignores_z["uses z"]["texture_fd"] == ignores_z["one draw"]["texture_fd"]
+    with pytest.raises(ValueError, match="second draw"):
+        compare_models(real, real_masks, {"m": (brighter, real_masks, brighter[:3])})

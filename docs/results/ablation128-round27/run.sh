@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Round 27: does instance normalisation in SPADE take away z's effect on the image? (docs/results/ablation128-round27/README.md)
+# Round 27: does instance normalisation in SPADE take away z's effect on the image?
 # Set up on 2026-12-06 and not run yet (round 26 seeds 2 and 3 took its slot): it needs the run folders of rounds 24
 # and 25 in runs/, which are not in the repository (run those rounds first).
 # Retrains round 7's batch-norm baseline at seeds 0 and 1 (round 7's runs are deterministic; published beside this

@@ -54,7 +54,7 @@ class SPADE(keras.layers.Layer):
     ``normalization="instance"`` they are each image's own statistics over height and width
     (``GroupNormalization(groups=-1, center=False, scale=False)``, computed in float32): no state, no
     train/inference difference, and an image never depends on the others of its batch. ``gamma``, ``beta`` are
-    maps ``gamma``, ``beta`` maps of ``x``'s shape computed from the mask: a shared convolution with
+    maps of ``x``'s shape computed from the mask: a shared convolution with
     ``hidden_channels`` filters and ReLU (paper: 64), then one convolution each. The paper's scale ``gamma`` is
     re-centred at one, ``(1 + gamma)``, as in Park et al.'s code: at initialisation (``gamma`` near 0) the layer is
     close to plain batch normalisation, which gives a stable start.

@@ -14,6 +14,7 @@ _GRID = 4  # the dense projection is reshaped to a 4x4 grid
 _SPADE_HIDDEN = 64  # the paper: "the first convolutions in all SPADE layers have 64 output channels"
 _LAST_CHANNELS = 16  # the residual block after the speckle layer
 SPECKLE_ROUTES = ("last_block", "direct", "display", "echo")
+UPSAMPLINGS = ("nearest", "bilinear")
 
 
 def check_image_size(image_size, name: str = "image_size") -> int:
@@ -56,6 +57,7 @@ def build_generator(
     lateral_aperture: str = "fixed_angle",
     learn_speckle_windows: bool = True,
     spade_normalization: str = "batch",
+    upsampling: str = "nearest",
 ) -> keras.Model:
     """Builds the mask-conditioned generator of SpeckleGAN, or with ``speckle=False`` the paper's baseline.
 
@@ -110,6 +112,9 @@ def build_generator(
         spade_normalization: the normalisation of every SPADE, for both models: ``"batch"`` (the paper) or
             ``"instance"`` (each image's own statistics, so an image does not depend on its batch and inference
             computes what training did).
+        upsampling: the interpolation of the trunk's x2 upsampling, for both models: ``"nearest"`` (the paper's
+            SPADE generator) or ``"bilinear"``. Nearest upsampling copies each value into a 2x2 block; the baseline's
+            128 px images carry axis-aligned lines of 2 and 4 px period (the "grid") that the real frames lack.
         speckle_skip: feed the last block the penultimate maps beside the speckled ones (a concatenation), so that
             the generator can draw speckle-free structure (lumen, shadows, bright rims) without first undoing the
             speckle; the baseline's identity already passes those maps, so this only changes SpeckleGAN.
@@ -158,6 +163,8 @@ def build_generator(
         raise ValueError(f"`speckle_route` must be one of {SPECKLE_ROUTES}, got {speckle_route!r}")
     if spade_normalization not in SPADE_NORMALIZATIONS:
         raise ValueError(f"`spade_normalization` must be one of {SPADE_NORMALIZATIONS}, got {spade_normalization!r}")
+    if upsampling not in UPSAMPLINGS:
+        raise ValueError(f"`upsampling` must be one of {UPSAMPLINGS}, got {upsampling!r}")
     if speckle_route != "last_block" and speckle_skip:
         raise ValueError(f"`speckle_skip` has no meaning with speckle_route={speckle_route!r} (the last block "
                          "already gets the penultimate maps); give one of them")
@@ -172,7 +179,7 @@ def build_generator(
     mask = keras.Input((image_size, image_size, num_classes), name="mask")
     z = keras.Input((latent_dim,), name="z")
     block_options = dict(hidden_channels=hidden, normalization=spade_normalization)
-    x = _trunk(mask, z, image_size, width, block_options)
+    x = _trunk(mask, z, image_size, width, block_options, upsampling)
     # Penultimate block: the speckle layer's input maps at full resolution.
     x = penultimate = SPADEResidualBlock(speckle_maps, name="penultimate_block", **block_options)([x, mask])
     speckle_options = dict(num_sizes=speckle_sizes, polar=polar, seed=seed, window_shape=window_shape,
@@ -223,9 +230,9 @@ def _check_generator_arguments(image_size, num_classes, latent_dim, width, speck
     return _check_positive(last_channels, "last_channels")
 
 
-def _trunk(mask, z, image_size: int, width: float, block_options: dict):
+def _trunk(mask, z, image_size: int, width: float, block_options: dict, upsampling: str = "nearest"):
     """``z`` projected to a 4x4 grid (spectrally normalised dense), then SPADE blocks (``block_options``: their
-    hidden channels and normalisation) and x2 nearest upsampling until the full size."""
+    hidden channels and normalisation) and x2 upsampling (``upsampling``: its interpolation) until the full size."""
     from specklegan_tf.layers import SPADEResidualBlock
 
     channels = scaled(_TRUNK_CHANNELS[_GRID], width)
@@ -236,7 +243,7 @@ def _trunk(mask, z, image_size: int, width: float, block_options: dict):
     while resolution < image_size:
         x = SPADEResidualBlock(scaled(_TRUNK_CHANNELS[resolution], width), name=f"spade_block_{resolution}",
                                **block_options)([x, mask])
-        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"upsample_{resolution}")(x)
+        x = keras.layers.UpSampling2D(2, interpolation=upsampling, name=f"upsample_{resolution}")(x)
         resolution *= 2
     return x
 

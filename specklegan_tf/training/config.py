@@ -173,6 +173,9 @@ class GANConfig(TrainerConfig):
         "normalisation inside every SPADE of the generator, for both models: batch statistics (the paper; moving "
         "statistics in inference) or each image's own (instance: inference computes what training did)",
         choices=("batch", "instance")))
+    upsampling: str = field(default="nearest", metadata=_help(
+        "interpolation of the generator trunk's x2 upsampling, for both models: nearest (the paper's SPADE "
+        "generator) or bilinear", choices=("nearest", "bilinear")))
     window_profile: str = field(default="rect", metadata=_help(
         "profile of the speckle windows: the paper's rect or a Gaussian aperture of the same width",
         choices=("rect", "gaussian")))

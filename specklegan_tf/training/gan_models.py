@@ -94,7 +94,8 @@ def gan_factory(config: GANConfig, policy: str, steps_per_epoch: int,
                                     last_channels=config.last_channels, speckle_route=config.speckle_route,
                                     echo_gain=config.echo_gain, direct_gain=config.direct_gain,
                                     learn_speckle_windows=config.learn_speckle_windows,
-                                    spade_normalization=config.spade_normalization)
+                                    spade_normalization=config.spade_normalization,
+                                    upsampling=config.upsampling)
         discriminator = build_discriminator(config.image_size, width=config.width)
         policies = config.diff_augment_policies
         augment = DiffAugment(policies, seed=config.seed + 1, name="diff_augment") if policies else None

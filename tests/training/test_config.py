@@ -180,6 +180,36 @@ def test_spade_normalization_reaches_every_spade_of_both_models(model, capsys):
         build_generator(32, latent_dim=8, width=0.125, spade_normalization="layer")
 
 
+@pytest.mark.parametrize("model", ["speckle", "baseline"])
+def test_upsampling_reaches_every_trunk_upsampling_of_both_models(model, capsys):
+    import keras
+
+    from specklegan_tf.models import build_generator
+    from specklegan_tf.training.gan_trainer import RESUME_KEYS
+
+    assert load([]).upsampling == "nearest"  # the paper's SPADE generator
+    config = load(["--model", model, "--upsampling", "bilinear"])
+    assert "upsampling" in RESUME_KEYS  # changes the model: refused on resume
+    rng = np.random.default_rng(0)
+    masks = np.eye(3, dtype="float32")[rng.integers(0, 3, (2, 32, 32))]
+    z = rng.normal(size=(2, 8)).astype("float32")
+    images = {}
+    for upsampling in ("nearest", config.upsampling):
+        keras.utils.set_random_seed(0)
+        generator = build_generator(32, latent_dim=8, width=0.125, speckle=config.model == "speckle", seed=0,
+                                    upsampling=upsampling)
+        layers = [layer for layer in generator.layers if isinstance(layer, keras.layers.UpSampling2D)]
+        assert len(layers) == 3 and {layer.interpolation for layer in layers} == {upsampling}  # 4 -> 32 px
+        images[upsampling] = np.asarray(generator([masks, z]))
+    # Same weights (same global seed), only the interpolation differs: so do the images.
+    assert not np.allclose(images["nearest"], images["bilinear"], atol=1e-3)
+    with pytest.raises(SystemExit):
+        load(["--upsampling", "bicubic"])
+    assert "argument --upsampling: invalid choice" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="upsampling"):
+        build_generator(32, latent_dim=8, width=0.125, upsampling="bicubic")
+
+
 @pytest.mark.parametrize("shape", ["rectangular", "square"])
 def test_given_windows_spread_as_the_papers_around_the_centre_and_are_recorded(tmp_path, shape):
     import math

@@ -137,7 +137,7 @@ def export_generator(
 def save_generator_keras(generator: keras.Model, path: str | os.PathLike) -> Path:
     """Saves the generator as a ``.keras`` file atomically (the old file stays until the new one is complete).
 
-    The file loads with ``keras.saving.load_model(path, safe_mode=True)`` once ``specklegan_tf`` is imported
+    The file loads with ``keras.saving.load_model(path, safe_mode=True)`` once ``specklegan_tf.models`` is imported
     (its layers are registered serialisable classes; no lambdas).
 
     Args:

@@ -121,7 +121,9 @@ def save_keras_file(model, path: str | os.PathLike) -> Path:
 
     Args:
         model: A Keras model built from registered, serialisable layers (no lambdas), so the file loads with
-            ``keras.saving.load_model(path, safe_mode=True)`` once ``specklegan_tf`` is imported.
+            ``keras.saving.load_model(path, safe_mode=True)`` once ``specklegan_tf.models`` is imported (that
+            registers every layer of the package; ``import specklegan_tf`` alone loads no TensorFlow and
+            registers nothing).
         path: Destination, ending in ``.keras``.
 
     Returns:

@@ -6,6 +6,7 @@ Images are uint8 (N, H, W) gray values, or floats in [0, 255]; masks are uint8 (
 """
 from specklegan_tf.metrics.features import FeatureExtractor
 from specklegan_tf.metrics.histograms import class_histogram_jsd
+from specklegan_tf.metrics.grid_artefact import axis_power_ratio
 from specklegan_tf.metrics.frechet import feature_statistics, fid, frechet_distance, texture_frechet_distance
 from specklegan_tf.metrics.inception import InceptionFeatures, InceptionWeightsNotFoundError
 from specklegan_tf.metrics.kid import kid
@@ -24,6 +25,7 @@ __all__ = [
     "ModelComparison",
     "SNR_RAYLEIGH",
     "TextureFeatures",
+    "axis_power_ratio",
     "brightness_outlier_fractions",
     "class_histogram_jsd",
     "compare_models",

@@ -2,9 +2,10 @@
 
 Networks that work on every second pixel (x2 upsampling followed by convolutions in a generator, stride-2
 convolutions in the discriminator whose gradients train it) can leave lines along the image axes with a period of
-2, 4, 8 ... px. Real B-mode frames (and speckle) have no preferred Cartesian direction at those periods. :func:`axis_power_ratio` compares, at the spatial frequency
-of each period, the power on the two frequency axes with the mean power of the other frequencies of the same
-radius: about 1 for an isotropic texture, much larger for lines along the image axes.
+2, 4, 8 ... px. Real B-mode frames (and speckle) have no preferred Cartesian direction at those periods.
+:func:`axis_power_ratio` compares, at the spatial frequency of each period, the power on the two frequency axes
+with the mean power of the other frequencies of the same radius: about 1 for an isotropic texture, much larger for
+lines along the image axes.
 """
 from __future__ import annotations
 

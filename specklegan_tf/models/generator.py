@@ -63,11 +63,11 @@ def build_generator(
 
     Structure: a spectrally normalised dense projection of ``z`` reshaped to a 4x4 grid; SPADE residual blocks
     (batch normalisation, or instance normalisation with ``spade_normalization="instance"``, then SPADE's
-    mask-dependent affine transform with 64 hidden filters) each followed by nearest-neighbour upsampling until
-    the output size; the penultimate block gives ``speckle_maps`` (8) maps at full resolution; the
-    ``SpeckleLayer`` (Eq. 2) turns them into ``speckle_maps * speckle_sizes`` (32) maps with channel attention
-    and, for IVUS, polar warping; a last SPADE residual block; LeakyReLU, a spectrally normalised 3x3 convolution
-    and tanh give one channel in ``[-1, 1]``.
+    mask-dependent affine transform with 64 hidden filters) each followed by x2 upsampling (nearest-neighbour, or
+    bilinear with ``upsampling="bilinear"``) until the output size; the penultimate block gives ``speckle_maps``
+    (8) maps at full resolution; the ``SpeckleLayer`` (Eq. 2) turns them into ``speckle_maps * speckle_sizes``
+    (32) maps with channel attention and, for IVUS, polar warping; a last SPADE residual block; LeakyReLU, a
+    spectrally normalised 3x3 convolution and tanh give one channel in ``[-1, 1]``.
 
     Determinism: the speckle layer's per-sample phase seeds are hashed from ``z`` inside the graph
     (``LatentPhaseSeeds``), so ``G(mask, z)`` is a deterministic function in inference mode. Training draws a fresh
@@ -113,8 +113,9 @@ def build_generator(
             ``"instance"`` (each image's own statistics, so an image does not depend on its batch and inference
             computes what training did).
         upsampling: the interpolation of the trunk's x2 upsampling, for both models: ``"nearest"`` (the paper's
-            SPADE generator) or ``"bilinear"``. Nearest upsampling copies each value into a 2x2 block; the baseline's
-            128 px images carry axis-aligned lines of 2 and 4 px period (the "grid") that the real frames lack.
+            SPADE generator) or ``"bilinear"``. With nearest upsampling the baseline's 128 px images carry
+            axis-aligned lines of 2 and 4 px period (the "grid") that the real frames lack; bilinear removes them,
+            and with them most of the baseline's texture (docs/results/ablation128-round31).
         speckle_skip: feed the last block the penultimate maps beside the speckled ones (a concatenation), so that
             the generator can draw speckle-free structure (lumen, shadows, bright rims) without first undoing the
             speckle; the baseline's identity already passes those maps, so this only changes SpeckleGAN.

@@ -144,9 +144,10 @@ def _validation_keys(histories: dict[str, list[dict]]) -> set[str]:
     return {key for history in histories.values() for entry in history for key in entry.get("validation", {})}
 
 
-def across_seed_lines(evaluation: dict[str, dict[str, float]]) -> list[str]:
-    """The across-seed table (:mod:`~specklegan_tf.experiments.seed_summary`) if some arm has several seeds."""
-    from specklegan_tf.experiments.seed_summary import group_by_arm, seed_summary_lines
+def across_seed_lines(evaluation: dict[str, dict[str, float]], reference: str | None = None) -> list[str]:
+    """The across-seed table (:mod:`~specklegan_tf.experiments.seed_summary`) if some arm has several seeds; every
+    arm is compared with ``reference`` (default: the ``baseline`` arm)."""
+    from specklegan_tf.experiments.seed_summary import BASELINE_ARM, group_by_arm, seed_summary_lines
 
     names = list(evaluation)
     if all(len(seeds) < 2 for seeds in group_by_arm(dict.fromkeys(names, 0.0)).values()):
@@ -157,7 +158,7 @@ def across_seed_lines(evaluation: dict[str, dict[str, float]]) -> list[str]:
                "tissue grain error": {n: grain_error(evaluation[n]) for n in names},
                "SSIM": {n: evaluation[n]["ssim_mean"] for n in names}}
     columns = (("texture FD", 3, False), ("KID", 4, False), ("tissue grain error", 0, True), ("SSIM", 3, False))
-    return ["", "Across seeds:", "", *seed_summary_lines(metrics, columns)]
+    return ["", "Across seeds:", "", *seed_summary_lines(metrics, columns, reference or BASELINE_ARM)]
 
 
 def _window_row(runs_dir: Path, name: str, history: list[dict], curves: dict) -> str | None:

@@ -11,6 +11,9 @@ Usage::
     python -m specklegan_tf.experiments.combine_seeds \\
         docs/results/ablation128-round7/evaluation.csv docs/results/ablation128-round15/avx512-seeds2-3/evaluation.csv \\
         --arms baseline speckle-drls-display-g1 --out combined.md
+
+``--reference ARM`` compares every arm with ``ARM`` instead of ``baseline``: a round that adds an option to both
+models (e.g. DiffAugment, ``baseline-da`` and ``display-da``) pairs SpeckleGAN with the baseline that has it too.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import sys
 from pathlib import Path
 
 from specklegan_tf.experiments.ablation_report import across_seed_lines, read_evaluation
-from specklegan_tf.experiments.seed_summary import arm_and_seed
+from specklegan_tf.experiments.seed_summary import BASELINE_ARM, arm_and_seed
 
 # Metrics that two evaluations of the same run must share; counts and spreads of other metrics may be absent.
 CHECKED_METRICS = ("texture_fd", "ssim_mean")
@@ -78,14 +81,19 @@ def main(argv=None) -> int:
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("evaluations", nargs="+", help="evaluate_gan.py report.csv files, earliest first")
     parser.add_argument("--arms", nargs="+", help="arms to keep (default: every arm of every file)")
+    parser.add_argument("--reference", default=BASELINE_ARM, metavar="ARM",
+                        help="the arm every other arm is compared with (default: %(default)s)")
     parser.add_argument("--out", help="Markdown file to write (default: print only)")
     args = parser.parse_args(argv)
     try:
         combined, repeated = combine_evaluations(args.evaluations, args.arms)
+        if not any(arm_and_seed(run)[0] == args.reference for run in combined):
+            raise ValueError(f"--reference {args.reference}: no run of that arm in the combined runs "
+                             f"({', '.join(dict.fromkeys(arm_and_seed(run)[0] for run in combined))})")
     except (FileNotFoundError, ConflictingRuns, ValueError) as error:
         print(f"combine_seeds: error: {error}", file=sys.stderr)
         return 2
-    lines = across_seed_lines(combined) or ["Every arm has a single seed: no across-seed table."]
+    lines = across_seed_lines(combined, args.reference) or ["Every arm has a single seed: no across-seed table."]
     note = (f"Runs held by more than one file, with the same texture FD and SSIM in each: {', '.join(repeated)}."
             if repeated else "No run is held by more than one file.")
     text = "\n".join(["Combined from: " + ", ".join(f"`{p}`" for p in args.evaluations) + ".", "",

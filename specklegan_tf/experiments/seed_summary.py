@@ -53,15 +53,19 @@ def _cell(per_seed: dict[int, float], digits: int, percent: bool) -> str:
     return f"{show(values.mean())}{spread} ({' / '.join(show(v) for v in values)})"
 
 
-def seed_summary_lines(metrics: dict[str, dict[str, float]], columns: tuple[tuple[str, int, bool], ...]) -> list[str]:
+def seed_summary_lines(metrics: dict[str, dict[str, float]], columns: tuple[tuple[str, int, bool], ...],
+                       reference: str = BASELINE_ARM) -> list[str]:
     """Markdown table: one row per arm, each column ``mean ± sd (per seed)`` of one metric, then the paired
-    difference against the baseline arm with its p-value for each metric.
+    difference against the reference arm with its p-value for each metric.
 
     Args:
         metrics: ``{metric name: {run name: value}}``.
         columns: ``(metric name, decimals, as percent)`` per column, in order.
+        reference: the arm every other arm is compared with (default ``baseline``); e.g. the baseline trained with
+            the same added option (``baseline-da``) when a round adds an option to both models.
     """
-    header = ["arm", "seeds"] + [name for name, _, _ in columns] + [f"{name} − baseline (p)" for name, _, _ in columns]
+    header = ["arm", "seeds"] + [name for name, _, _ in columns] + [f"{name} − {reference} (p)"
+                                                                    for name, _, _ in columns]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     grouped = {name: group_by_arm(metrics[name]) for name, _, _ in columns}
     arms = list(next(iter(grouped.values())))
@@ -70,14 +74,14 @@ def seed_summary_lines(metrics: dict[str, dict[str, float]], columns: tuple[tupl
         cells = [arm, ",".join(str(s) for s in seeds)]
         cells += [_cell(grouped[name][arm], digits, percent) for name, digits, percent in columns]
         for name, digits, percent in columns:
-            if arm == BASELINE_ARM or BASELINE_ARM not in grouped[name]:
+            if arm == reference or reference not in grouped[name]:
                 cells.append("")
                 continue
-            difference, p_value, shared = compare_with_baseline(grouped[name][arm], grouped[name][BASELINE_ARM])
+            difference, p_value, shared = compare_with_baseline(grouped[name][arm], grouped[name][reference])
             shown = f"{difference:+.0%}" if percent else f"{difference:+.{digits}f}"
             cells.append(f"{shown} (p = {p_value:.2f}, {shared} seeds)" if shared > 1 else f"{shown} ({shared} seed)")
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Mean ± sample standard deviation over the arm's seeds (the per-seed values in seed order); the "
-              "difference to the baseline is the mean over the seeds both have, with the two-sided paired t-test "
+              f"difference to {reference} is the mean over the seeds both have, with the two-sided paired t-test "
               "(`scipy.stats.ttest_rel`) over those seeds; p is not corrected for the number of arms and metrics."]
     return lines

@@ -44,3 +44,20 @@ def test_the_cli_pairs_an_arm_with_a_baseline_of_another_file(tmp_path, capsys):
     row = next(line for line in text.splitlines() if line.startswith("| display |"))
     assert row.startswith("| display | 0,1,2 | 0.253 ± ") and f"-0.047 (p = {p:.2f}, 3 seeds)" in row
     assert "No run is held by more than one file." in text
+
+
+def test_the_reference_arm_can_be_the_baseline_trained_with_the_same_added_option(tmp_path, capsys):
+    runs = {"baseline": 0.20, "baseline-seed1": 0.40, "baseline-da": 0.50, "baseline-da-seed1": 0.70,
+            "display-da": 0.30, "display-da-seed1": 0.80}
+    path = _write(tmp_path / "round.csv", runs)
+    assert main([str(path), "--reference", "baseline-da"]) == 0
+    text = capsys.readouterr().out
+    rows = {line.split(" | ")[0][2:]: line for line in text.splitlines() if line.startswith("| ")}
+    # display-da - baseline-da: -0.2, +0.1 (mean -0.05); baseline - baseline-da: -0.3, -0.3 (equal: no p)
+    p = stats.ttest_rel([0.30, 0.80], [0.50, 0.70]).pvalue
+    assert f"-0.050 (p = {p:.2f}, 2 seeds)" in rows["display-da"]
+    assert "-0.300 (2 seeds)" not in rows["baseline"] and "-0.300 (p = nan, 2 seeds)" in rows["baseline"]
+    assert rows["baseline-da"].endswith("|  |  |  |  |") and "texture FD − baseline-da (p)" in text
+    assert "difference to baseline-da is the mean" in text
+    assert main([str(path), "--reference", "echo"]) == 2
+    assert "--reference echo" in capsys.readouterr().err

@@ -7,6 +7,7 @@ spread of texture FD is as large as the differences between arms), so this table
 """
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -79,7 +80,9 @@ def seed_summary_lines(metrics: dict[str, dict[str, float]], columns: tuple[tupl
                 continue
             difference, p_value, shared = compare_with_baseline(grouped[name][arm], grouped[name][reference])
             shown = f"{difference:+.0%}" if percent else f"{difference:+.{digits}f}"
-            cells.append(f"{shown} (p = {p_value:.2f}, {shared} seeds)" if shared > 1 else f"{shown} ({shared} seed)")
+            # Equal differences at every seed leave the t-test undefined: say so rather than print "p = nan".
+            test = "p n/a" if math.isnan(p_value) else f"p = {p_value:.2f}"
+            cells.append(f"{shown} ({test}, {shared} seeds)" if shared > 1 else f"{shown} ({shared} seed)")
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Mean ± sample standard deviation over the arm's seeds (the per-seed values in seed order); the "
               f"difference to {reference} is the mean over the seeds both have, with the two-sided paired t-test "

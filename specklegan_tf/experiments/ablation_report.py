@@ -90,7 +90,7 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
     first = next(iter(evaluation.values()))
     lines = [f"Evaluated on {int(first['n_real'])} real images (each run generated one image per real mask).", "",
              "| run | texture FD | KID | JSD ×10⁻³ lumen / IM / bg | SSIM | tissue grain error | "
-             "IM grain ax / lat px | bg grain ax / lat px | darker than every real image | SSIM of two z per mask | "
+             "IM grain ax / lat px | bg grain ax / lat px | darker / brighter than every real image | SSIM of two z per mask | "
              f"D(real) / D(fake), last {last_epochs} epochs |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     real = first
     lines.insert(1, f"Real images: intima/media grain {real['speckle_real_intima_media_axial_grain_px']:.2f} / "
@@ -114,7 +114,9 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
             f"{m['speckle_fake_intima_media_lateral_grain_px']:.2f} | "
             f"{m['speckle_fake_background_axial_grain_px']:.2f} / "
             f"{m['speckle_fake_background_lateral_grain_px']:.2f} | "
-            f"{_optional(m, 'darker_than_real_fraction', '.1%')} | {_optional(m, 'same_mask_ssim', '.3f')} | "
+            f"{_optional(m, 'darker_than_real_fraction', '.1%')} / "
+            f"{_optional(m, 'brighter_than_real_fraction', '.1%')} | "
+            f"{_optional(m, 'same_mask_ssim', '.3f')} | "
             f"{d_real:.2f} / {d_fake:.2f} |")
         row = _window_row(runs_dir, name, history, curves)
         if row is not None:
@@ -126,9 +128,10 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
              "intima/media and background classes. Layer grain: the speckle layer's own output on a constant image "
              "at the geometric mean of its windows (calibration curve), before the last block; the windows at "
              "the start are those after the first epoch's updates (history.jsonl). γ: the depth-scaled lateral "
-             "aperture's exponent (0: a fixed angle, the paper; 1: a fixed width), where the run has one. Darker "
-             "than every real image: generated images whose mean gray level is below the darkest real image's "
-             "(collapsed, nearly black images for some z; real sets have none). SSIM of two z per mask: between the "
+             "aperture's exponent (0: a fixed angle, the paper; 1: a fixed width), where the run has one. Darker / "
+             "brighter than every real image: generated images whose mean gray level is below the darkest (above "
+             "the brightest) real image's: nearly black images for some z, or a whole set drawn too bright, which "
+             "the texture distances barely see (real sets have none). SSIM of two z per mask: between the "
              "images generated from one mask with two z (1: the generator ignores z; the speckle's new phases lower "
              "it too)."]
     return "\n".join(lines + seed_lines + trajectory + window_lines + share_lines + notes) + "\n"

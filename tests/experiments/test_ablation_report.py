@@ -140,3 +140,26 @@ def test_optional_columns_read_the_evaluation_and_mark_older_ones():
     assert _optional({"same_mask_ssim": 0.41234}, "same_mask_ssim", ".3f") == "0.412"
     assert _optional({"darker_than_real_fraction": float("nan")}, "darker_than_real_fraction", ".1%") == "n/a"
     assert _optional({"texture_fd": 0.1}, "same_mask_ssim", ".3f") == "n/a"  # an evaluation.csv from before the row
+
+
+def test_report_rows_count_images_darker_and_brighter_than_every_real_one(tmp_path):
+    # One baseline run whose whole set is brighter than the brightest real frame (round 34's seed 3 of SpeckleGAN
+    # did this while scoring well on texture FD): the row must say so next to the darker fraction.
+    from specklegan_tf.experiments.ablation_report import summarise
+
+    grains = {f"speckle_{who}_{c}_{a}_grain_px": 2.0 for who in ("real", "fake")
+              for c in ("intima_media", "background") for a in ("axial", "lateral")}
+    metrics = {"n_real": 435, "texture_fd": 0.17, "kid_texture_mean": 0.009, "jsd_e-3_lumen": 35.0,
+               "jsd_e-3_intima_media": 59.0, "jsd_e-3_background": 75.0, "ssim_mean": 0.21,
+               "darker_than_real_fraction": 0.0, "brighter_than_real_fraction": 1.0, "same_mask_ssim": 0.54, **grains}
+    (tmp_path / "evaluation").mkdir()
+    with open(tmp_path / "evaluation" / "report.csv", "w", newline="") as handle:
+        csv.writer(handle).writerows([["metric", "baseline"]] + [[k, str(v)] for k, v in metrics.items()])
+    (tmp_path / "baseline").mkdir()
+    (tmp_path / "baseline" / "config.yaml").write_text("image_size: 32\nmodel: baseline\n")
+    (tmp_path / "baseline" / "history.jsonl").write_text(
+        "".join(json.dumps({"epoch": e, "train": {"d_real": 0.6, "d_fake": 0.4}}) + "\n" for e in (1, 2)))
+    report = summarise(tmp_path)
+    assert "| darker / brighter than every real image |" in report
+    row = next(line for line in report.splitlines() if line.startswith("| baseline | 0.1700 |"))
+    assert "| 0.0% / 100.0% | 0.540 | 0.60 / 0.40 |" in row

@@ -90,7 +90,8 @@ def summarise(runs_dir: str | Path, last_epochs: int = 20) -> str:
     first = next(iter(evaluation.values()))
     lines = [f"Evaluated on {int(first['n_real'])} real images (each run generated one image per real mask).", "",
              "| run | texture FD | KID | JSD ×10⁻³ lumen / IM / bg | SSIM | tissue grain error | "
-             "IM grain ax / lat px | bg grain ax / lat px | darker / brighter than every real image | SSIM of two z per mask | "
+             "IM grain ax / lat px | bg grain ax / lat px | darker / brighter than every real image | "
+             "SSIM of two z per mask | "
              f"D(real) / D(fake), last {last_epochs} epochs |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     real = first
     lines.insert(1, f"Real images: intima/media grain {real['speckle_real_intima_media_axial_grain_px']:.2f} / "

@@ -81,6 +81,9 @@ class SpeckleGAN(keras.Model):
             generated images in both updates (``specklegan_tf.layers.DiffAugment``); ``None``: no augmentation.
         generator_ema: momentum in (0, 1) of an exponential moving average of the generator's weights (e.g.
             0.99), kept beside the training weights; ``None`` (the paper): no average.
+        r1_gamma: weight ``gamma`` of the R1 gradient penalty (Mescheder et al. 2018),
+            ``gamma / 2 * ||grad_x D(x, y)||^2`` on the real images the discriminator sees (after ``augment``),
+            added to Eq. 6 per example; 0 (the paper): none. It is logged as ``r1_penalty``.
 
     Example:
         >>> from specklegan_tf.models import build_generator, build_discriminator, make_gan_optimizers
@@ -97,6 +100,7 @@ class SpeckleGAN(keras.Model):
         seed: int = 0,
         augment: keras.layers.Layer | None = None,
         generator_ema: float | None = None,
+        r1_gamma: float = 0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -109,6 +113,9 @@ class SpeckleGAN(keras.Model):
         if latent_dim is not None and int(latent_dim) != z_dim:
             raise ValueError(f"`latent_dim`={latent_dim} does not match the generator's z input of size {z_dim}")
         self.latent_dim = z_dim
+        if not (float(r1_gamma) >= 0 and np.isfinite(r1_gamma)):
+            raise ValueError(f"`r1_gamma` must be a finite number >= 0, got {r1_gamma}")
+        self.r1_gamma = float(r1_gamma)
         self.seed = int(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed, name="latent_seed_generator")
         self.speckle_layer = find_speckle_layer(generator)
@@ -116,6 +123,8 @@ class SpeckleGAN(keras.Model):
         names = ["d_loss", "g_loss", "d_real", "d_fake"] + list(self.window_log_names)
         if _aperture_exponent_weight(self.speckle_layer) is not None:
             names.append("aperture_exponent")  # the depth-scaled aperture's gamma, logged like the windows
+        if self.r1_gamma:
+            names.append("r1_penalty")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         # Created here, i.e. in the strategy scope the GAN is built in, so the averages are mirrored variables.
         self.generator_average = GeneratorAverage(generator, generator_ema) if generator_ema else None
@@ -177,6 +186,21 @@ class SpeckleGAN(keras.Model):
         z = keras.random.normal((replicas, batch_size, self.latent_dim), seed=self.seed_generator)
         return tf.gather(z, replica_id)
 
+    def _logits_and_r1(self, real_inputs):
+        """Discriminator logits on real pairs and the R1 penalty of each example, ``gamma / 2 * ||dD/dx||^2``.
+
+        The gradient is taken with respect to the image the discriminator sees (the mask is the condition, not
+        a sample) on a tape nested in the update's tape, so the penalty's own gradient reaches the weights."""
+        images, masks = real_inputs
+        with tf.GradientTape() as r1_tape:
+            r1_tape.watch(images)
+            real_logits = self.discriminator([images, masks], training=True)
+            # Summing over the batch gives each example's own gradient: example i's logit depends on image i only.
+            logit_sum = ops.sum(ops.cast(real_logits, "float32"))
+        gradients = ops.cast(r1_tape.gradient(logit_sum, images), "float32")
+        squared_norm = ops.sum(ops.reshape(ops.square(gradients), (ops.shape(gradients)[0], -1)), axis=1)
+        return real_logits, 0.5 * self.r1_gamma * squared_norm
+
     def _augmented(self, images, masks):
         return [images, masks] if self.augment is None else self.augment([images, masks], training=True)
 
@@ -198,9 +222,15 @@ class SpeckleGAN(keras.Model):
         # Discriminator update, Eq. 6.
         fake = generator([masks, self._draw_z(batch_size)], training=True)
         with tf.GradientTape() as tape:
-            real_logits = discriminator(self._augmented(images, masks), training=True)
+            real_inputs = self._augmented(images, masks)
+            if self.r1_gamma:
+                real_logits, r1_per_example = self._logits_and_r1(real_inputs)
+            else:
+                real_logits = discriminator(real_inputs, training=True)
             fake_logits = discriminator(self._augmented(fake, masks), training=True)
             d_per_example = discriminator_loss(real_logits, fake_logits)
+            if self.r1_gamma:
+                d_per_example = d_per_example + r1_per_example
             scaled = self.d_optimizer.scale_loss(_replica_loss(d_per_example, discriminator))
         _descend(tape, scaled, self.d_optimizer, discriminator)
 
@@ -226,6 +256,8 @@ class SpeckleGAN(keras.Model):
             exponent = _aperture_exponent_weight(self.speckle_layer)
             if exponent is not None:
                 logs["aperture_exponent"] = ops.convert_to_tensor(exponent)
+        if self.r1_gamma:
+            logs["r1_penalty"] = ops.mean(r1_per_example)
         for name, value in logs.items():
             self.trackers[name].update_state(value)
         return logs

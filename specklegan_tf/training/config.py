@@ -206,6 +206,9 @@ class GANConfig(TrainerConfig):
     diff_augment: str = field(default="none", metadata=_help(
         "DiffAugment policies for the discriminator's inputs, comma-separated from color,translation,cutout, "
         "or 'none'"))
+    r1_gamma: float = field(default=0.0, metadata=_help(
+        "weight of the R1 gradient penalty on real images in the discriminator's loss, for both models (e.g. "
+        "0.5; 0: none, the paper)"))
     lr: float = field(default=PAPER_LR, metadata=_help("initial learning rate of both networks"))
     lr_g: float | None = field(default=None, metadata=_help("initial generator learning rate (default --lr)"))
     lr_d: float | None = field(default=None, metadata=_help("initial discriminator learning rate (default --lr)"))
@@ -252,6 +255,8 @@ class GANConfig(TrainerConfig):
         policies = self.diff_augment_policies
         _require(all(p in ("color", "translation", "cutout") for p in policies) and len(set(policies)) == len(policies),
                  "diff_augment", "must be 'none' or distinct names from color,translation,cutout", self.diff_augment)
+        _require(self.r1_gamma >= 0 and math.isfinite(self.r1_gamma), "r1_gamma", "must be a number >= 0",
+                 self.r1_gamma)
         for key in ("lr", "lr_g", "lr_d"):
             value = getattr(self, key)
             _require(value is None or (0 < value < 1), key, "must be in (0, 1)", value)

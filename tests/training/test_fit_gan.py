@@ -104,8 +104,9 @@ def runs(tmp_path_factory):
                root / f"W{index}.log")
         for index in range(2)
     ]
-    # E: with the moving average of the generator's weights (two epochs, so the average differs from the weights).
-    process_e = _start(SMALL + ["--epochs", "2", "--generator-ema", "0.9", "--out", root / "E",
+    # E: with the moving average of the generator's weights (two epochs, so the average differs from the weights)
+    # and the R1 penalty in the discriminator's loss.
+    process_e = _start(SMALL + ["--epochs", "2", "--generator-ema", "0.9", "--r1-gamma", "0.5", "--out", root / "E",
                                 "--export-dir", root / "savedmodels_e"], env, root / "E.log")
     killed_after = None
     for line in process_b.stdout:
@@ -249,3 +250,8 @@ def test_generator_ema_run_writes_and_exports_the_averaged_weights(runs):
         for a, b in zip(exported.trainable_variables, final.trainable_variables):
             np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert "generator_ema: 0.9" in (run / "config.yaml").read_text()
+    # The R1 penalty is trained and logged per epoch; it is a model option, so a resume with another gamma is refused.
+    history = [json.loads(line) for line in (run / "history.jsonl").read_text().splitlines()]
+    assert [record["epoch"] for record in history] == [1, 2]
+    assert all(0 < record["train"]["r1_penalty"] < 10 for record in history), history
+    assert "r1_gamma: 0.5" in (run / "config.yaml").read_text()

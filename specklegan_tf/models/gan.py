@@ -8,6 +8,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from specklegan_tf.models.diversity import coarse_diversity, diversity_loss
 from specklegan_tf.models.generator_average import GeneratorAverage
 from specklegan_tf.models.losses import discriminator_loss, generator_loss
 
@@ -84,6 +85,12 @@ class SpeckleGAN(keras.Model):
         r1_gamma: weight ``gamma`` of the R1 gradient penalty (Mescheder et al. 2018),
             ``gamma / 2 * ||grad_x D(x, y)||^2`` on the real images the discriminator sees (after ``augment``),
             added to Eq. 6 per example; 0 (the paper): none. It is logged as ``r1_penalty``.
+        diversity_weight: weight of the diversity term (:mod:`~specklegan_tf.models.diversity`) in the generator's
+            loss; 0 (the paper): none. With it the generator update draws the first half of the batch's masks twice,
+            with two ``z`` each (as many images as without, so a step costs the same), and adds
+            ``diversity_weight * max(0, target - ratio) / target`` of the pairs' block-mean ratio, logged as
+            ``diversity``. Needs a per-replica batch of at least 2.
+        diversity_target: the ratio at which the diversity term stops pushing.
 
     Example:
         >>> from specklegan_tf.models import build_generator, build_discriminator, make_gan_optimizers
@@ -101,6 +108,8 @@ class SpeckleGAN(keras.Model):
         augment: keras.layers.Layer | None = None,
         generator_ema: float | None = None,
         r1_gamma: float = 0.0,
+        diversity_weight: float = 0.0,
+        diversity_target: float = 0.1,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -116,6 +125,11 @@ class SpeckleGAN(keras.Model):
         if not (float(r1_gamma) >= 0 and np.isfinite(r1_gamma)):
             raise ValueError(f"`r1_gamma` must be a finite number >= 0, got {r1_gamma}")
         self.r1_gamma = float(r1_gamma)
+        if not (float(diversity_weight) >= 0 and np.isfinite(diversity_weight)):
+            raise ValueError(f"`diversity_weight` must be a finite number >= 0, got {diversity_weight}")
+        if not (float(diversity_target) > 0 and np.isfinite(diversity_target)):
+            raise ValueError(f"`diversity_target` must be a finite number > 0, got {diversity_target}")
+        self.diversity_weight, self.diversity_target = float(diversity_weight), float(diversity_target)
         self.seed = int(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed, name="latent_seed_generator")
         self.speckle_layer = find_speckle_layer(generator)
@@ -125,6 +139,8 @@ class SpeckleGAN(keras.Model):
             names.append("aperture_exponent")  # the depth-scaled aperture's gamma, logged like the windows
         if self.r1_gamma:
             names.append("r1_penalty")
+        if self.diversity_weight:
+            names.append("diversity")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         # Created here, i.e. in the strategy scope the GAN is built in, so the averages are mirrored variables.
         self.generator_average = GeneratorAverage(generator, generator_ema) if generator_ema else None
@@ -235,10 +251,23 @@ class SpeckleGAN(keras.Model):
         _descend(tape, scaled, self.d_optimizer, discriminator)
 
         # Generator update, Eq. 7 (non-saturating form), with a fresh z.
+        if self.diversity_weight:
+            # Pairs: the first half of the masks twice, with two z each, so the step has as many images as without.
+            half = batch_size // 2
+            masks = ops.concatenate([masks[:half], masks[:half]], axis=0)
+            z = self._draw_z(2 * half)
+        else:
+            z = self._draw_z(batch_size)
         with tf.GradientTape() as tape:
-            fake = generator([masks, self._draw_z(batch_size)], training=True)
+            fake = generator([masks, z], training=True)
             g_per_example = generator_loss(discriminator(self._augmented(fake, masks), training=True))
-            scaled = self.g_optimizer.scale_loss(_replica_loss(g_per_example, generator))
+            g_loss = _replica_loss(g_per_example, generator)
+            if self.diversity_weight:
+                diversity = coarse_diversity(fake[:half], fake[half:], z[:half], z[half:])
+                # A per-replica scalar: divided by the replica count, as the replicas' gradients are summed.
+                g_loss += tf.nn.scale_regularization_loss(
+                    self.diversity_weight * diversity_loss(diversity, self.diversity_target))
+            scaled = self.g_optimizer.scale_loss(g_loss)
         _descend(tape, scaled, self.g_optimizer, generator)
         if self.generator_average is not None:
             self.generator_average.update()
@@ -258,6 +287,8 @@ class SpeckleGAN(keras.Model):
                 logs["aperture_exponent"] = ops.convert_to_tensor(exponent)
         if self.r1_gamma:
             logs["r1_penalty"] = ops.mean(r1_per_example)
+        if self.diversity_weight:
+            logs["diversity"] = diversity
         for name, value in logs.items():
             self.trackers[name].update_state(value)
         return logs

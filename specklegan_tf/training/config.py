@@ -209,6 +209,11 @@ class GANConfig(TrainerConfig):
     r1_gamma: float = field(default=0.0, metadata=_help(
         "weight of the R1 gradient penalty on real images in the discriminator's loss, for both models (e.g. "
         "0.5; 0: none, the paper)"))
+    diversity_weight: float = field(default=0.0, metadata=_help(
+        "weight of the diversity term in the generator's loss, for both models: two z per mask must give images "
+        "whose 8x8 block means differ (mode seeking, bounded; 0: none, the paper)"))
+    diversity_target: float = field(default=0.1, metadata=_help(
+        "block-mean difference per unit of z difference at which the diversity term stops pushing"))
     lr: float = field(default=PAPER_LR, metadata=_help("initial learning rate of both networks"))
     lr_g: float | None = field(default=None, metadata=_help("initial generator learning rate (default --lr)"))
     lr_d: float | None = field(default=None, metadata=_help("initial discriminator learning rate (default --lr)"))
@@ -257,6 +262,13 @@ class GANConfig(TrainerConfig):
                  "diff_augment", "must be 'none' or distinct names from color,translation,cutout", self.diff_augment)
         _require(self.r1_gamma >= 0 and math.isfinite(self.r1_gamma), "r1_gamma", "must be a number >= 0",
                  self.r1_gamma)
+        _require(self.diversity_weight >= 0 and math.isfinite(self.diversity_weight), "diversity_weight",
+                 "must be a number >= 0", self.diversity_weight)
+        _require(self.diversity_target > 0 and math.isfinite(self.diversity_target), "diversity_target",
+                 "must be a positive number", self.diversity_target)
+        _require(not (self.diversity_weight and self.batch_size < 2), "batch_size",
+                 "must be at least 2 with --diversity-weight (the term compares two images of one mask)",
+                 self.batch_size)
         for key in ("lr", "lr_g", "lr_d"):
             value = getattr(self, key)
             _require(value is None or (0 < value < 1), key, "must be in (0, 1)", value)

@@ -100,7 +100,8 @@ def gan_factory(config: GANConfig, policy: str, steps_per_epoch: int,
         policies = config.diff_augment_policies
         augment = DiffAugment(policies, seed=config.seed + 1, name="diff_augment") if policies else None
         gan = SpeckleGAN(generator, discriminator, latent_dim=config.latent_dim, seed=config.seed, augment=augment,
-                         generator_ema=config.generator_ema or None, r1_gamma=config.r1_gamma)
+                         generator_ema=config.generator_ema or None, r1_gamma=config.r1_gamma,
+                         diversity_weight=config.diversity_weight, diversity_target=config.diversity_target)
         g_optimizer, d_optimizer = make_gan_optimizers(
             lr_g, lr_d, decay_steps=decay_steps, decay_factors=config.decay_factors,
             mixed_precision=policy == "mixed_float16")

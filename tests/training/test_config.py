@@ -62,6 +62,9 @@ def test_saved_config_reads_back_equal(tmp_path):
     (["--diff-augment", "color,blur"], "--diff-augment must be 'none' or distinct names"),
     (["--diff-augment", "color,color"], "--diff-augment must be 'none' or distinct names"),
     (["--r1-gamma", "-1"], "--r1-gamma must be a number >= 0"),
+    (["--diversity-weight", "-1"], "--diversity-weight must be a number >= 0"),
+    (["--diversity-target", "0"], "--diversity-target must be a positive number"),
+    (["--diversity-weight", "1", "--batch-size", "1"], "--batch-size must be at least 2 with --diversity-weight"),
 ])
 def test_bad_values_name_the_option(argv, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
@@ -133,6 +136,7 @@ def test_speckle_windows_are_two_edge_lengths_within_the_image_and_a_model_optio
     assert config.speckle_windows == (38.0, 34.0)
     assert load([]).speckle_windows is None
     assert "speckle_windows" in RESUME_KEYS  # changes the model: refused on resume
+    assert {"diversity_weight", "diversity_target"} <= set(RESUME_KEYS)
     assert "r1_gamma" in RESUME_KEYS and load(["--r1-gamma", "0.5"]).r1_gamma == 0.5 and load([]).r1_gamma == 0
     for bad in (["0.5", "34"], ["38", "129"], ["nan", "3"]):
         with pytest.raises(ValueError, match=r"--speckle-windows must be two edge lengths from 1 to the image size "

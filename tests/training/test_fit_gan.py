@@ -105,8 +105,9 @@ def runs(tmp_path_factory):
         for index in range(2)
     ]
     # E: with the moving average of the generator's weights (two epochs, so the average differs from the weights)
-    # and the R1 penalty in the discriminator's loss.
-    process_e = _start(SMALL + ["--epochs", "2", "--generator-ema", "0.9", "--r1-gamma", "0.5", "--out", root / "E",
+    # the R1 penalty in the discriminator's loss and the diversity term in the generator's.
+    process_e = _start(SMALL + ["--epochs", "2", "--generator-ema", "0.9", "--r1-gamma", "0.5",
+                                "--diversity-weight", "1", "--out", root / "E",
                                 "--export-dir", root / "savedmodels_e"], env, root / "E.log")
     killed_after = None
     for line in process_b.stdout:
@@ -254,4 +255,6 @@ def test_generator_ema_run_writes_and_exports_the_averaged_weights(runs):
     history = [json.loads(line) for line in (run / "history.jsonl").read_text().splitlines()]
     assert [record["epoch"] for record in history] == [1, 2]
     assert all(0 < record["train"]["r1_penalty"] < 10 for record in history), history
+    assert all(0 < record["train"]["diversity"] < 10 for record in history), history
     assert "r1_gamma: 0.5" in (run / "config.yaml").read_text()
+    assert "diversity_weight: 1.0" in (run / "config.yaml").read_text()

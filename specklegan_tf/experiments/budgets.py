@@ -86,6 +86,8 @@ class Budget:
         diff_augment: DiffAugment policies for *both* models (``"none"`` or e.g. ``"color,translation,cutout"``).
         generator_ema: momentum of the moving average of the generator's weights that *both* models validate and
             export (``fit_gan.py --generator-ema``); 0: none.
+        diversity_weight: weight of the diversity term in *both* generators' loss (``fit_gan.py
+            --diversity-weight``, its target at the default); 0: none.
     """
 
     name: str
@@ -110,6 +112,7 @@ class Budget:
     speckle_options: tuple[tuple[str, Any], ...] = ()
     diff_augment: str = "none"
     generator_ema: float = 0.0
+    diversity_weight: float = 0.0
 
     def __post_init__(self) -> None:
         size = self.image_size
@@ -129,6 +132,8 @@ class Budget:
             raise ValueError(f"Budget.val_images must be at least 2, got {self.val_images}")
         if not 0 <= self.generator_ema < 1:
             raise ValueError(f"Budget.generator_ema must be in [0, 1), got {self.generator_ema}")
+        if not 0 <= self.diversity_weight < float("inf"):
+            raise ValueError(f"Budget.diversity_weight must be a finite number >= 0, got {self.diversity_weight}")
         allowed = {"window_shape", "speckle_init", "speckle_compression", "shared_phases", "window_profile",
                    "speckle_skip", "speckle_route", "direct_gain"}
         unknown = sorted({key for key, _ in self.speckle_options} - allowed)
@@ -161,11 +166,12 @@ class Budget:
     def to_dict(self) -> dict[str, Any]:
         """The budget as plain data (for the report and the run manifest).
 
-        ``generator_ema`` appears only when set: experiment folders started before it existed have manifests
-        without it and stay resumable."""
+        ``generator_ema`` and ``diversity_weight`` appear only when set: experiment folders started before they
+        existed have manifests without them and stay resumable."""
         record = dataclasses.asdict(self)
-        if not self.generator_ema:
-            del record["generator_ema"]
+        for optional in ("generator_ema", "diversity_weight"):
+            if not getattr(self, optional):
+                del record[optional]
         return record
 
 

@@ -45,7 +45,7 @@ def test_a_budgets_speckle_options_reach_only_the_speckle_runs_and_diff_augment_
     from specklegan_tf.experiments.budgets import get_budget
     from specklegan_tf.experiments.paper_experiment import gan_config
 
-    budget = dataclasses.replace(get_budget("cpu128"), diff_augment="color", generator_ema=0.99,
+    budget = dataclasses.replace(get_budget("cpu128"), diff_augment="color", generator_ema=0.99, diversity_weight=1.0,
                                  speckle_options=get_budget("cpu128").speckle_options + (("direct_gain", 0.3),))
     speckle = gan_config(budget, "speckle", 50, 0, "phantom", 0, tmp_path / "s", None)
     baseline = gan_config(budget, "baseline", 50, 0, "phantom", 0, tmp_path / "b", None)
@@ -54,11 +54,15 @@ def test_a_budgets_speckle_options_reach_only_the_speckle_runs_and_diff_augment_
     assert (speckle.speckle_route, baseline.speckle_route) == ("direct", "last_block")  # the baseline has no speckle path
     assert speckle.diff_augment == baseline.diff_augment == "color"
     assert speckle.generator_ema == baseline.generator_ema == 0.99
+    assert speckle.diversity_weight == baseline.diversity_weight == 1.0
     assert (speckle.direct_gain, baseline.direct_gain) == (0.3, 0.0)
     with pytest.raises(ValueError, match="generator_ema"):
         dataclasses.replace(budget, generator_ema=1.0)
+    with pytest.raises(ValueError, match="diversity_weight"):
+        dataclasses.replace(budget, diversity_weight=-1.0)
     # Manifests of experiments started before the option existed still match an unchanged budget.
     assert "generator_ema" not in get_budget("cpu128").to_dict() and budget.to_dict()["generator_ema"] == 0.99
+    assert "diversity_weight" not in get_budget("cpu128").to_dict() and budget.to_dict()["diversity_weight"] == 1.0
     assert speckle.epochs == baseline.epochs and speckle.lr == baseline.lr and speckle.width == baseline.width
     with pytest.raises(ValueError, match="speckle_options"):
         dataclasses.replace(budget, speckle_options=(("lr", "1"),))

@@ -37,6 +37,14 @@ def _aperture_exponent_weight(speckle_layer):
     return getattr(speckle_layer, "aperture_exponent_weight", None)
 
 
+def _finite_weight(name: str, value, zero_allowed: bool = True) -> float:
+    """``value`` as a float, refused unless finite and > 0 (or >= 0 with ``zero_allowed``)."""
+    value = float(value)
+    if not (np.isfinite(value) and (value > 0 or (zero_allowed and value == 0))):
+        raise ValueError(f"`{name}` must be a finite number {'>=' if zero_allowed else '>'} 0, got {value}")
+    return value
+
+
 def _replica_position() -> tuple[int, object]:
     """(number of replicas in sync, this replica's id) in the current replica context, (1, 0) outside one."""
     context = tf.distribute.get_replica_context()
@@ -122,14 +130,9 @@ class SpeckleGAN(keras.Model):
         if latent_dim is not None and int(latent_dim) != z_dim:
             raise ValueError(f"`latent_dim`={latent_dim} does not match the generator's z input of size {z_dim}")
         self.latent_dim = z_dim
-        if not (float(r1_gamma) >= 0 and np.isfinite(r1_gamma)):
-            raise ValueError(f"`r1_gamma` must be a finite number >= 0, got {r1_gamma}")
-        self.r1_gamma = float(r1_gamma)
-        if not (float(diversity_weight) >= 0 and np.isfinite(diversity_weight)):
-            raise ValueError(f"`diversity_weight` must be a finite number >= 0, got {diversity_weight}")
-        if not (float(diversity_target) > 0 and np.isfinite(diversity_target)):
-            raise ValueError(f"`diversity_target` must be a finite number > 0, got {diversity_target}")
-        self.diversity_weight, self.diversity_target = float(diversity_weight), float(diversity_target)
+        self.r1_gamma = _finite_weight("r1_gamma", r1_gamma)
+        self.diversity_weight = _finite_weight("diversity_weight", diversity_weight)
+        self.diversity_target = _finite_weight("diversity_target", diversity_target, zero_allowed=False)
         self.seed = int(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed, name="latent_seed_generator")
         self.speckle_layer = find_speckle_layer(generator)

@@ -26,8 +26,9 @@ class ReproduceOptions:
     """The options of ``specklegan reproduce`` (``train/reproduce_paper.py``); the budget names a
     :class:`~specklegan_tf.experiments.budgets.Budget`."""
 
-    budget: str = field(metadata=option_help("compute budget: toy (test), small (2-core CPU), medium, paper (GPU)",
-                                             choices=list(BUDGETS)))
+    budget: str = field(metadata=option_help(
+        "compute budget: toy (test), small (2-core CPU), medium, cpu128 and cpu128-v2 (128 px, hours on a CPU), "
+        "paper (GPU)", choices=list(BUDGETS)))
     data: str = field(default="phantom", metadata=option_help(
         "'phantom', an IVUS challenge folder (DCM/, LABELS/) or images/ + labels/"))
     out: str | None = field(default=None, metadata=option_help("experiment folder (default runs/reproduce_<budget>)",

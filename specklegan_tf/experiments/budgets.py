@@ -59,7 +59,7 @@ class Budget:
     """One compute budget of the paper reproduction.
 
     Args:
-        name: Budget name (``toy``, ``small``, ``medium``, ``paper``).
+        name: Budget name (``toy``, ``small``, ``medium``, ``cpu128``, ``cpu128-v2``, ``paper``).
         image_size: Image side in pixels (the paper: 256).
         width: Channel multiplier of generator and discriminator (the paper: 1.0).
         latent_dim: Length of the noise vector z (the paper: 128).
@@ -88,6 +88,8 @@ class Budget:
             export (``fit_gan.py --generator-ema``); 0: none.
         diversity_weight: weight of the diversity term in *both* generators' loss (``fit_gan.py
             --diversity-weight``, its target at the default); 0: none.
+        spade_normalization: normalisation inside *both* generators' SPADE blocks (``fit_gan.py
+            --spade-normalization``): ``"batch"`` (the paper) or ``"instance"``.
     """
 
     name: str
@@ -113,6 +115,7 @@ class Budget:
     diff_augment: str = "none"
     generator_ema: float = 0.0
     diversity_weight: float = 0.0
+    spade_normalization: str = "batch"
 
     def __post_init__(self) -> None:
         size = self.image_size
@@ -134,6 +137,8 @@ class Budget:
             raise ValueError(f"Budget.generator_ema must be in [0, 1), got {self.generator_ema}")
         if not 0 <= self.diversity_weight < float("inf"):
             raise ValueError(f"Budget.diversity_weight must be a finite number >= 0, got {self.diversity_weight}")
+        if self.spade_normalization not in ("batch", "instance"):
+            raise ValueError(f"Budget.spade_normalization must be 'batch' or 'instance', got {self.spade_normalization!r}")
         allowed = {"window_shape", "speckle_init", "speckle_compression", "shared_phases", "window_profile",
                    "speckle_skip", "speckle_route", "direct_gain"}
         unknown = sorted({key for key, _ in self.speckle_options} - allowed)
@@ -166,13 +171,17 @@ class Budget:
     def to_dict(self) -> dict[str, Any]:
         """The budget as plain data (for the report and the run manifest).
 
-        ``generator_ema`` and ``diversity_weight`` appear only when set: experiment folders started before they
-        existed have manifests without them and stay resumable."""
+        ``generator_ema``, ``diversity_weight`` and ``spade_normalization`` appear only when they differ from their
+        defaults: experiment folders started before they existed have manifests without them and stay resumable."""
         record = dataclasses.asdict(self)
-        for optional in ("generator_ema", "diversity_weight"):
-            if not getattr(self, optional):
-                del record[optional]
+        for field_ in dataclasses.fields(self):
+            if field_.name in _ADDED_LATER and getattr(self, field_.name) == field_.default:
+                del record[field_.name]
         return record
+
+
+_ADDED_LATER = ("generator_ema", "diversity_weight", "spade_normalization")
+"""Budget fields younger than the first published experiments (left out of their records at their defaults)."""
 
 
 def _positive(obj: Any, names: tuple[str, ...]) -> None:
@@ -239,6 +248,25 @@ BUDGETS: dict[str, Budget] = {
                     "texture FD instead of FID, small segmentation study",),
         speckle_options=(("speckle_init", "data"), ("window_shape", "rectangular"),
                          ("speckle_compression", "log"), ("shared_phases", True), ("speckle_route", "direct")),
+    ),
+    # cpu128's sizes and schedule with what 38 rounds of 128 px ablations kept (docs/results.md): for *both*
+    # models lr 3e-4, instance normalisation in SPADE, DiffAugment without translation (rounds 34-35) and the
+    # diversity term (rounds 37-38); for SpeckleGAN the display route with a Gaussian aperture (rounds 25-33). Its
+    # runs are exactly the ablation arms 'baseline-dacc-div' and 'display-polar-data-dacc-div' of rounds 37 (n = 435)
+    # and 38 (n = 50) (tests/experiments/test_budget_matches_ablations.py); seed 2 is new.
+    "cpu128-v2": Budget(
+        name="cpu128-v2", image_size=128, width=0.25, latent_dim=64, seeds=(0, 1, 2), n_train=(50, 435),
+        data_images=435, generator_updates=1200, batch_size=8, lr=3e-4, decay_at=(0.6, 0.85),
+        decay_factors=(0.3, 0.1), validations=5, val_images=100, n_generated=435, kid_subsets=50,
+        kid_subset_size=200,
+        segmentation=SegmentationBudget(n_train=(50,), folds=3, epochs=10, pretrain_epochs=3, n_pretrain=435,
+                                        base_filters=8, batch_size=10),
+        reductions=("128x128 images, width 0.25, latent length 64, 1200 generator updates per run, three seeds, "
+                    "texture FD instead of FID, small segmentation study",),
+        diff_augment="color,cutout", diversity_weight=1.0, spade_normalization="instance",
+        speckle_options=(("speckle_init", "data"), ("window_profile", "gaussian"), ("window_shape", "rectangular"),
+                         ("speckle_compression", "log"), ("shared_phases", True), ("speckle_route", "display"),
+                         ("direct_gain", 0.32)),
     ),
     # The paper's configuration, for a GPU machine: 256x256, full width, 600 epochs of the 435-image set.
     "paper": Budget(

@@ -119,7 +119,7 @@ def gan_config(budget: Budget, model: str, n_train: int, seed: int, data: str, d
         decay_factors=budget.decay_factors, features="inception" if inception_weights else "texture",
         inception_weights=inception_weights, val_images=min(budget.val_images, n_train),
         grid_size=min(8, n_train), diff_augment=budget.diff_augment, generator_ema=budget.generator_ema,
-        diversity_weight=budget.diversity_weight,
+        diversity_weight=budget.diversity_weight, spade_normalization=budget.spade_normalization,
         **(dict(budget.speckle_options) if model == "speckle" else {}),
     )
 

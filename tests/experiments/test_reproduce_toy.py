@@ -114,7 +114,7 @@ def test_other_options_in_the_same_folder_are_refused(toy_run):
 
 
 def test_budgets_are_consistent():
-    assert set(BUDGETS) == {"toy", "small", "medium", "cpu128", "paper"}
+    assert set(BUDGETS) == {"toy", "small", "medium", "cpu128", "cpu128-v2", "paper"}
     paper = BUDGETS["paper"]
     assert (paper.image_size, paper.width, paper.n_train, paper.n_generated) == (256, 1.0, (50, 100, 200, 435), 1000)
     for budget in BUDGETS.values():
@@ -127,6 +127,8 @@ def test_budgets_are_consistent():
     cpu128 = BUDGETS["cpu128"]  # the decisive CPU comparison: equal updates for both models at every n
     assert (cpu128.image_size, cpu128.n_train, cpu128.seeds) == (128, (50, 435), (0, 1))
     assert cpu128.kid_subset_size < cpu128.n_generated  # subsets smaller than the set: a meaningful KID spread
+    v2 = BUDGETS["cpu128-v2"]  # the same sizes and schedule, the ablations' training choices, a third seed
+    assert (v2.image_size, v2.width, v2.n_train, v2.generator_updates, v2.seeds) == (128, 0.25, (50, 435), 1200, (0, 1, 2))
 
 
 def test_improvement_is_the_papers_definition():

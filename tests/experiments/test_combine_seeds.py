@@ -61,3 +61,29 @@ def test_the_reference_arm_can_be_the_baseline_trained_with_the_same_added_optio
     assert "difference to baseline-da is the mean" in text
     assert main([str(path), "--reference", "echo"]) == 2
     assert "--reference echo" in capsys.readouterr().err
+
+
+def test_a_reproduction_and_an_ablation_round_of_one_configuration_combine_by_seed(tmp_path, capsys):
+    reproduction = _write(tmp_path / "reproduction.csv", {"speckle_n50_s0": 0.11, "baseline_n50_s0": 0.18,
+                                                          "speckle_n50_s1": 0.19, "baseline_n50_s1": 0.15,
+                                                          "speckle_n435_s0": 0.12, "baseline_n435_s0": 0.13})
+    # later seeds of the same options, under the ablation round's arm names; seed 1 is held by both files
+    round_file = _write(tmp_path / "round.csv", {"baseline-dacc-div-seed1": 0.15, "display-dacc-div-seed1": 0.19,
+                                                 "baseline-dacc-div-seed3": 0.20, "display-dacc-div-seed3": 0.14})
+    argv = [str(reproduction), str(round_file), "--arms", "speckle_n50", "baseline_n50", "--reference", "baseline_n50",
+            "--same-arm", "display-dacc-div=speckle_n50", "baseline-dacc-div=baseline_n50"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    speckle, baseline = [0.11, 0.19, 0.14], [0.18, 0.15, 0.20]
+    p = stats.ttest_rel(speckle, baseline).pvalue
+    row = next(line for line in text.splitlines() if line.startswith("| speckle_n50 |"))
+    assert row.startswith("| speckle_n50 | 0,1,3 | 0.147 ± ") and f"-0.030 (p = {p:.2f}, 3 seeds)" in row
+    assert "speckle_n50-seed1, baseline_n50-seed1" in text or "baseline_n50-seed1, speckle_n50-seed1" in text
+    assert "`display-dacc-div` counted as `speckle_n50`" in text and "n435" not in text
+
+    conflicting = _write(tmp_path / "conflicting.csv", {"display-dacc-div-seed1": 0.25})
+    with pytest.raises(ConflictingRuns, match=r"'speckle_n50-seed1': texture_fd is 0.19 .* but 0.25"):
+        combine_evaluations([reproduction, conflicting], same_arm={"display-dacc-div": "speckle_n50"})
+    for bad in ("display-dacc-div", "=speckle_n50", "a=b=c"):
+        assert main([str(reproduction), "--same-arm", bad]) == 2
+        assert f"--same-arm {bad!r}: expected OLD=NEW" in capsys.readouterr().err

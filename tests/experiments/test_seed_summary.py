@@ -16,6 +16,10 @@ def test_run_names_split_into_arm_and_seed():
     assert arm_and_seed("baseline-seed3") == ("baseline", 3)
     assert arm_and_seed("speckle-drls-direct-g03-seed12") == ("speckle-drls-direct-g03", 12)
     assert arm_and_seed("speckle-seedling") == ("speckle-seedling", 0)  # only a trailing -seed<digits> is a seed
+    # train/reproduce_paper.py's runs: <model>_n<images>_s<seed>
+    assert arm_and_seed("speckle_n50_s2") == ("speckle_n50", 2)
+    assert arm_and_seed("baseline_n435_s0") == ("baseline_n435", 0)
+    assert arm_and_seed("speckle_s2") == ("speckle_s2", 0)  # no _n<images>: not a reproduction's name
 
 
 def test_group_by_arm_keeps_the_first_runs_order():

@@ -2,9 +2,10 @@
 arm against the baseline on the seeds they share.
 
 Run names follow ``docs/results/ablation64.sh``: seed 0 is the bare arm name, seed s > 0 adds ``-seed<s>``
-(``baseline``, ``baseline-seed1``, ...). A reproduction's runs (``train/reproduce_paper.py``) are named
-``<model>_n<images>_s<seed>``: their arm is ``<model>_n<images>`` (``speckle_n50_s2`` is seed 2 of ``speckle_n50``). One seed of one arm is never enough to rank arms at this budget (the seed
-spread of texture FD is as large as the differences between arms), so this table is what a round is read by.
+(``baseline``, ``baseline-seed1``, ...). A reproduction's runs (``train/reproduce_paper.py``, ``gan_runs.run_name``)
+are ``<model>_n<images>_s<seed>``: ``speckle_n50_s2`` is seed 2 of arm ``speckle_n50``. One seed of one arm is never
+enough to rank arms at this budget (the seed spread of texture FD is as large as the differences between arms), so
+this table is what a round is read by.
 """
 from __future__ import annotations
 
@@ -13,18 +14,19 @@ import re
 
 import numpy as np
 
+from specklegan_tf.experiments.gan_runs import arm_and_seed_of_run
+
 BASELINE_ARM = "baseline"
 _SEED_SUFFIX = re.compile(r"^(?P<arm>.+?)-seed(?P<seed>\d+)$")
-_REPRODUCTION_SEED_SUFFIX = re.compile(r"^(?P<arm>.+_n\d+)_s(?P<seed>\d+)$")
 
 
 def arm_and_seed(run_name: str) -> tuple[str, int]:
     """``("speckle-direct", 2)`` for ``speckle-direct-seed2``, ``("speckle_n50", 2)`` for the reproduction's
     ``speckle_n50_s2``, ``(name, 0)`` for a name without either suffix."""
-    match = _SEED_SUFFIX.match(run_name) or _REPRODUCTION_SEED_SUFFIX.match(run_name)
-    if match is None:
-        return run_name, 0
-    return match["arm"], int(match["seed"])
+    match = _SEED_SUFFIX.match(run_name)
+    if match is not None:
+        return match["arm"], int(match["seed"])
+    return arm_and_seed_of_run(run_name) or (run_name, 0)
 
 
 def seeded_run_name(arm: str, seed: int) -> str:

@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from specklegan_tf.experiments.ablation_report import across_seed_lines
+from specklegan_tf.experiments.gan_runs import run_name
 from specklegan_tf.experiments.seed_summary import (arm_and_seed, compare_with_baseline, group_by_arm,
                                                     seed_summary_lines)
 
@@ -16,9 +17,9 @@ def test_run_names_split_into_arm_and_seed():
     assert arm_and_seed("baseline-seed3") == ("baseline", 3)
     assert arm_and_seed("speckle-drls-direct-g03-seed12") == ("speckle-drls-direct-g03", 12)
     assert arm_and_seed("speckle-seedling") == ("speckle-seedling", 0)  # only a trailing -seed<digits> is a seed
-    # train/reproduce_paper.py's runs: <model>_n<images>_s<seed>
-    assert arm_and_seed("speckle_n50_s2") == ("speckle_n50", 2)
-    assert arm_and_seed("baseline_n435_s0") == ("baseline_n435", 0)
+    # train/reproduce_paper.py's runs, named by gan_runs.run_name
+    assert arm_and_seed(run_name("speckle", 50, 2)) == ("speckle_n50", 2)
+    assert arm_and_seed(run_name("baseline", 435, 0)) == ("baseline_n435", 0)
     assert arm_and_seed("speckle_s2") == ("speckle_s2", 0)  # no _n<images>: not a reproduction's name
 
 

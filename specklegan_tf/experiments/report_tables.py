@@ -95,6 +95,18 @@ def duration(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
+def training_time_rows(training_by_run: dict[str, tuple[float | None, str | None]]) -> list[list[str]]:
+    """One row per GAN run: where it was trained (``here`` or the folder it was imported from) and its own training
+    time (``training_by_run``: ``{run: (seconds or None, imported_from or None)}``), then the sum of the known
+    times. An imported run completes its stage in no time in the wall-time table; this is where its cost shows."""
+    rows = [[run, f"imported from `{origin}`" if origin else "here",
+             duration(seconds) if seconds is not None else "not recorded"]
+            for run, (seconds, origin) in training_by_run.items()]
+    known = [seconds for seconds, _ in training_by_run.values() if seconds is not None]
+    rows.append(["**all runs**", f"{len(known)} of {len(training_by_run)} recorded", duration(sum(known))])
+    return rows
+
+
 def timing_rows(seconds_by_stage: dict[str, float]) -> list[list[str]]:
     """Wall time per stage group (GAN training, evaluation, segmentation, data, figures) and per stage."""
     groups: dict[str, float] = {}

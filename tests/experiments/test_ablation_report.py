@@ -167,3 +167,39 @@ def test_report_rows_count_images_darker_and_brighter_than_every_real_one(tmp_pa
     assert "| darker / brighter than every real image |" in report
     row = next(line for line in report.splitlines() if line.startswith("| baseline | 0.1700 |"))
     assert "| 0.0% / 100.0% | 0.540 | 0.60 / 0.40 |" in row
+
+
+def test_term_grain_table_scores_the_evaluated_generator_of_each_direct_route_run(tmp_path):
+    import json
+
+    import keras
+
+    from specklegan_tf.data import random_ivus_masks
+    from specklegan_tf.evaluation.term_grain import term_grain
+    from specklegan_tf.experiments.ablation_report import term_grain_lines
+    from specklegan_tf.models import build_generator
+
+    keras.utils.set_random_seed(0)
+    final = build_generator(64, latent_dim=8, width=0.125, speckle=True, speckle_route="display",
+                            speckle_compression="log", direct_gain=1.0)
+    best = build_generator(64, latent_dim=8, width=0.125, speckle=True, speckle_route="display",
+                           speckle_compression="log", direct_gain=0.2)
+    (tmp_path / "display").mkdir()
+    (tmp_path / "display" / "config.yaml").write_text("image_size: 64\nspeckle_route: display\n")
+    final.save(tmp_path / "display" / "generator_final.keras")
+    best.save(tmp_path / "best.keras")
+    (tmp_path / "display" / "finished.json").write_text(json.dumps({"keras": str(tmp_path / "best.keras")}))
+    rows = [line for line in term_grain_lines(tmp_path, ["display"], masks=6) if line.startswith("| display |")]
+    expected = term_grain(best, random_ivus_masks(6, 64, seed=0))  # the exported generator, not the final one
+    cells = rows[0].strip("|").split("|")[1:]
+    stds = [float(v) for v in cells[0].split("/")]
+    assert stds == pytest.approx([expected[t]["intima_media"]["local_std"]
+                                  for t in ("image", "baseline_path", "speckle_term")], abs=6e-4)
+    axial, lateral = (float(v) for v in cells[3].split("/"))  # intima/media, speckle term
+    assert axial == pytest.approx(expected["speckle_term"]["intima_media"]["axial_grain_px"], abs=6e-3)
+    assert lateral == pytest.approx(expected["speckle_term"]["intima_media"]["lateral_grain_px"], abs=6e-3)
+    (tmp_path / "best.keras").unlink()  # an export that is gone: the final generator is scored instead
+    rows = [line for line in term_grain_lines(tmp_path, ["display"], masks=6) if line.startswith("| display |")]
+    expected = term_grain(final, random_ivus_masks(6, 64, seed=0))
+    assert float(rows[0].strip("|").split("|")[1].split("/")[2]) == pytest.approx(
+        expected["speckle_term"]["intima_media"]["local_std"], abs=6e-4)

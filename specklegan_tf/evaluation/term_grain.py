@@ -91,11 +91,16 @@ def term_grain(generator: keras.Model, masks, seed: int = 0, batch_size: int = 1
     """
     masks = as_masks(masks, "masks")
     images = term_images(generator, masks, seed, batch_size)
-    result = {}
-    for term in TERMS:
-        stats = speckle_statistics(to_uint8(images[term]), masks, detrend_px=detrend_px)
-        result[term] = {name: {"axial_grain_px": stats[name]["axial_grain_px"],
-                               "lateral_grain_px": stats[name]["lateral_grain_px"],
-                               "local_std": local_contrast(images[term], masks, label, detrend_px)}
-                        for label, name in enumerate(CLASS_NAMES) if name in TISSUE_CLASSES}
-    return result
+    return {term: grain_and_contrast(images[term], masks, detrend_px) for term in TERMS}
+
+
+def grain_and_contrast(images: np.ndarray, masks, detrend_px: int = DETREND_PX) -> dict[str, dict[str, float]]:
+    """``{class: {"axial_grain_px", "lateral_grain_px", "local_std"}}`` of float images ``(N, H, W)`` in
+    ``[-1, 1]`` for the tissue classes: the grain as ``speckle_statistics`` measures it on their uint8 gray values,
+    the local contrast by :func:`local_contrast`."""
+    masks = as_masks(masks, "masks")
+    stats = speckle_statistics(to_uint8(images), masks, detrend_px=detrend_px)
+    return {name: {"axial_grain_px": stats[name]["axial_grain_px"],
+                   "lateral_grain_px": stats[name]["lateral_grain_px"],
+                   "local_std": local_contrast(images, masks, label, detrend_px)}
+            for label, name in enumerate(CLASS_NAMES) if name in TISSUE_CLASSES}

@@ -1,0 +1,59 @@
+"""term_grain_table: the real images' row and each generator's rows agree with speckle_statistics on the images
+themselves (the real frames, and the generators' own forward passes), and bad arguments are refused by name."""
+import keras
+import numpy as np
+import pytest
+
+from specklegan_tf.data import load_dataset, to_one_hot, to_uint8
+from specklegan_tf.experiments.term_grain_table import main, table_lines
+from specklegan_tf.export.generator import latent_from_seeds
+from specklegan_tf.export.synthesis import draw_seeds
+from specklegan_tf.metrics.speckle import speckle_statistics
+from specklegan_tf.models import build_generator
+
+SIZE, IMAGES = 64, 6
+
+
+def _grain_cell(stats, name):
+    return f"{stats[name]['axial_grain_px']:.2f} / {stats[name]['lateral_grain_px']:.2f}"
+
+
+@pytest.fixture(scope="module")
+def generators(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("term_grain_table")
+    keras.utils.set_random_seed(0)
+    baseline = build_generator(SIZE, latent_dim=8, width=0.125, speckle=False)
+    display = build_generator(SIZE, latent_dim=8, width=0.125, speckle=True, speckle_route="display",
+                              speckle_compression="log", direct_gain=1.0)
+    paths = {"baseline": folder / "baseline.keras", "display": folder / "display.keras"}
+    baseline.save(paths["baseline"])
+    display.save(paths["display"])
+    return {"baseline": baseline, "display": display}, {k: str(v) for k, v in paths.items()}
+
+
+def test_rows_are_the_real_frames_and_the_generators_own_images(generators, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPECKLEGAN_TF_CACHE", str(tmp_path))
+    models, paths = generators
+    lines = table_lines(paths, image_size=SIZE, images=IMAGES, seed=3)
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines if line.startswith("| ")][1:]
+    assert [row[:2] for row in rows] == [["real", ""], ["baseline", "image"], ["display", "image"],
+                                         ["display", "baseline path alone"], ["display", "speckle term alone"]]
+    real = load_dataset("phantom", image_size=SIZE)
+    reference = speckle_statistics(real.images[:IMAGES], real.masks[:IMAGES])
+    assert rows[0][3] == _grain_cell(reference, "intima_media") and rows[0][4] == _grain_cell(reference, "background")
+    latent = keras.ops.convert_to_numpy(latent_from_seeds(draw_seeds(IMAGES, 3), 8))
+    for row, name in ((rows[1], "baseline"), (rows[2], "display")):
+        own = keras.ops.convert_to_numpy(models[name]([to_one_hot(real.masks[:IMAGES]), latent]))[..., 0]
+        stats = speckle_statistics(to_uint8(own), real.masks[:IMAGES])
+        assert row[3] == _grain_cell(stats, "intima_media") and row[4] == _grain_cell(stats, "background")
+        assert float(row[2]) > 0 and float(row[5]) > 0
+
+
+def test_bad_arguments_are_refused_by_name(generators, tmp_path, capsys):
+    _, paths = generators
+    with pytest.raises(SystemExit):
+        main([f"x={tmp_path / 'missing.keras'}", "--out", str(tmp_path / "t.md")])
+    assert "missing.keras" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([f"x={paths['display']}", "--images", "0", "--out", str(tmp_path / "t.md")])
+    assert "--images" in capsys.readouterr().err

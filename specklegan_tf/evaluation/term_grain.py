@@ -65,6 +65,21 @@ def local_contrast(images: np.ndarray, masks: np.ndarray, label: int, detrend_px
     return float(np.sqrt(np.mean(np.square(centred[region]))))
 
 
+def tissue_contrast(images: np.ndarray, masks, detrend_px: int = DETREND_PX) -> float:
+    """:func:`local_contrast` pooled over both tissue classes (intima/media and background, each about its own
+    local mean): the root mean square over all their pixels inside the field of view; NaN if neither is present."""
+    masks = as_masks(masks, "masks")
+    squares, pixels = 0.0, 0
+    for label, name in enumerate(CLASS_NAMES):
+        if name not in TISSUE_CLASSES:
+            continue
+        count = int(((masks == label) & field_of_view(*images.shape[1:])).sum())
+        if count:
+            squares += local_contrast(images, masks, label, detrend_px) ** 2 * count
+            pixels += count
+    return float(np.sqrt(squares / pixels)) if pixels else float("nan")
+
+
 def term_grain(generator: keras.Model, masks, seed: int = 0, batch_size: int = 16,
                detrend_px: int = DETREND_PX) -> dict[str, dict[str, dict[str, float]]]:
     """Grain and local contrast of a direct- or display-route generator's image and of each of its two terms.

@@ -198,6 +198,10 @@ class GANConfig(TrainerConfig):
         "initial gain of the 'direct' or 'display' route's 1x1 convolution in image units per neper (0: "
         "SpeckleGAN starts as "
         "the baseline's function)"))
+    speckle_contrast: str = field(default="gain", metadata=_help(
+        "initial strength of the 'direct' or 'display' route's speckle term: --direct-gain (gain), or the gain at "
+        "which its local contrast in the tissue equals the training images' at the start (data; written to "
+        "speckle_init.json)", choices=("gain", "data")))
     generator_ema: float = field(default=0.0, metadata=_help(
         "momentum of a moving average of the generator's weights, used for validation, samples and export, for "
         "both models (e.g. 0.99; 0: none, the paper)"))
@@ -248,6 +252,9 @@ class GANConfig(TrainerConfig):
         _require(self.direct_gain == 0 or self.speckle_route in ("direct", "display"), "direct_gain",
                  "acts on the 'direct' or 'display' route's 1x1 convolution: give --speckle-route direct or "
                  "display", self.direct_gain)
+        _require(self.speckle_contrast == "gain" or self.speckle_route in ("direct", "display"), "speckle_contrast",
+                 "'data' sets the 'direct' or 'display' route's 1x1 convolution: give --speckle-route direct or "
+                 "display", self.speckle_contrast)
         _require(0 <= self.generator_ema < 1, "generator_ema", "must be in [0, 1) (0: no average)",
                  self.generator_ema)
         _require(self.last_channels is None or self.last_channels >= 1, "last_channels", "must be at least 1",

@@ -1,11 +1,14 @@
 """The models of a GAN run: the generator, discriminator, GAN and optimizers a configuration describes.
 
 :func:`gan_factory` returns the ``make_trainable`` that the training loop calls inside the strategy scope;
-:func:`data_matched_windows` computes ``--speckle-init data``'s initial speckle windows from the training images.
+:func:`data_matched_windows` computes ``--speckle-init data``'s initial speckle windows from the training images,
+:func:`match_speckle_contrast` ``--speckle-contrast data``'s initial strength of the speckle term.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -66,8 +69,71 @@ def given_windows(config: GANConfig, run_dir: Path, log) -> list:
     return windows
 
 
-def gan_factory(config: GANConfig, policy: str, steps_per_epoch: int,
-                initial_windows: list | None = None) -> Callable[[], object]:
+# Masks the speckle term's contrast is measured on at the start: enough pixels for a stable root mean square.
+CONTRAST_MASKS = 64
+
+
+@dataclass
+class ContrastReference:
+    """The training images ``--speckle-contrast data`` matches the speckle term to, and where its record goes
+    (``speckle_init.json`` in ``run_dir``; ``log``: None on workers other than the chief, which write nothing)."""
+
+    images: np.ndarray
+    masks: np.ndarray
+    run_dir: Path
+    log: Callable[[str], None] | None
+
+
+def match_speckle_contrast(generator, reference: ContrastReference, seed: int) -> dict:
+    """Scale the direct or display route's 1x1 kernel so that the speckle term's local contrast in the tissue equals
+    the training images' (``--speckle-contrast data``).
+
+    Both are the root mean square about the 49 px local mean over the intima/media and background pixels
+    (:func:`~specklegan_tf.evaluation.term_grain.tissue_contrast`), the images' in gray-scale units of [-1, 1],
+    the speckle term's on the first :data:`CONTRAST_MASKS` training masks with the latent vectors of ``seed``. The
+    speckle term is linear in the kernel, so one rescaling matches it. The measurement leaves every other variable
+    as it found it (the speckle layer's phase generator included), so the run is the one ``--direct-gain`` with the
+    matched gain would give. The record (target, measured contrast, matched gain) is added to ``speckle_init.json``.
+
+    Returns:
+        The record.
+    """
+    import keras
+
+    from specklegan_tf.data import to_model_inputs, to_one_hot
+    from specklegan_tf.evaluation.speckle_share import SPECKLE_TERM, direct_route_terms
+    from specklegan_tf.evaluation.term_grain import tissue_contrast
+
+    masks = np.asarray(reference.masks[:CONTRAST_MASKS])
+    target = tissue_contrast(to_model_inputs(np.asarray(reference.images[:CONTRAST_MASKS])), masks)
+    untouched = [variable.numpy() for variable in generator.non_trainable_variables]
+    terms, one_hot, latent = direct_route_terms(generator, to_one_hot(masks, int(generator.inputs[0].shape[-1])),
+                                                seed, "--speckle-contrast data")
+    speckle = np.concatenate([keras.ops.convert_to_numpy(terms([one_hot[i:i + 16], latent[i:i + 16]],
+                                                               training=False)[0])[..., 0]
+                              for i in range(0, len(one_hot), 16)])
+    for variable, value in zip(generator.non_trainable_variables, untouched):
+        variable.assign(value)
+    measured = tissue_contrast(speckle, masks)
+    if not (np.isfinite(target) and np.isfinite(measured) and measured > 0):
+        raise ValueError(f"--speckle-contrast data: no tissue contrast to match (training images {target:.4g}, "
+                         f"speckle term {measured:.4g} on {len(masks)} masks); give --speckle-contrast gain")
+    kernel = generator.get_layer(SPECKLE_TERM).kernel
+    kernel.assign(kernel * (target / measured))
+    gain = float(np.sum(keras.ops.convert_to_numpy(kernel)))
+    record = {"data_tissue_contrast": target, "speckle_term_contrast_before": measured,
+              "matched_direct_gain": gain, "masks": len(masks)}
+    if reference.log is not None:
+        reference.log(f"Speckle contrast from the data: tissue local std {target:.3f} (gray scale [-1, 1]); the "
+                      f"speckle term's was {measured:.3f} -> 1x1 kernel scaled x{target / measured:.2f}, gain {gain:.3f}")
+        path = reference.run_dir / "speckle_init.json"
+        existing = json.loads(path.read_text()) if path.is_file() else {}
+        write_json(path, {**existing, "speckle_contrast": record})
+    return record
+
+
+def gan_factory(config: GANConfig, policy: str, steps_per_epoch: int, initial_windows: list | None = None,
+                contrast_reference: ContrastReference | None = None) -> Callable[[], object]:
     """``make_trainable()`` for :func:`~specklegan_tf.training.runner.run_training`: a compiled
     :class:`~specklegan_tf.models.SpeckleGAN` with the paper's two Adam optimizers and their step decay.
 
@@ -76,6 +142,9 @@ def gan_factory(config: GANConfig, policy: str, steps_per_epoch: int,
         policy: The Keras precision policy (``mixed_float16`` wraps the optimizers for loss scaling).
         steps_per_epoch: Global steps per epoch (the decay epochs become decay steps).
         initial_windows: Initial speckle window sizes (``--speckle-init data``), None for the default.
+        contrast_reference: The training images the speckle term's contrast is matched to at the start
+            (``--speckle-contrast data``, :func:`match_speckle_contrast`); None keeps ``--direct-gain`` (and a run
+            rebuilt to load its checkpoint needs none: the checkpoint holds the kernel).
     """
     decay_steps = tuple(epoch * steps_per_epoch for epoch in config.decay_epochs)
     lr_g, lr_d = config.learning_rates
@@ -96,6 +165,8 @@ def gan_factory(config: GANConfig, policy: str, steps_per_epoch: int,
                                     learn_speckle_windows=config.learn_speckle_windows,
                                     spade_normalization=config.spade_normalization,
                                     upsampling=config.upsampling)
+        if contrast_reference is not None:
+            match_speckle_contrast(generator, contrast_reference, config.seed)
         discriminator = build_discriminator(config.image_size, width=config.width)
         policies = config.diff_augment_policies
         augment = DiffAugment(policies, seed=config.seed + 1, name="diff_augment") if policies else None

@@ -45,7 +45,7 @@ import numpy as np
 from specklegan_tf.training.checkpoints import read_counters
 from specklegan_tf.training.config import GANConfig
 from specklegan_tf.training.gan_export import BEST_GENERATOR, FINISHED_RECORD, finish_gan_run, run_identity
-from specklegan_tf.training.gan_models import data_matched_windows, gan_factory, given_windows
+from specklegan_tf.training.gan_models import ContrastReference, data_matched_windows, gan_factory, given_windows
 from specklegan_tf.training.gan_validation import GANValidation
 from specklegan_tf.training.run_folder import refuse_fresh_start_over_outputs
 from specklegan_tf.training.run_lifecycle import (RunSession, check_batches, has_checkpoints, open_run,
@@ -64,7 +64,7 @@ RESUME_KEYS = ("data", "n_train", "data_seed", "model", "image_size", "width", "
                "speckle_skip", "last_channels", "window_profile", "speckle_route", "echo_gain",
                "lateral_aperture", "direct_gain", "generator_ema", "speckle_windows",
                "learn_speckle_windows", "spade_normalization", "upsampling", "r1_gamma",
-               "diversity_weight", "diversity_target")
+               "diversity_weight", "diversity_target", "speckle_contrast")
 PROGRESS_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 # Files only a trained run writes: with one of them and no checkpoint, a start from step 0 is refused.
 RUN_OUTPUTS = (BEST_GENERATOR, "generator_final.keras", FINISHED_RECORD)
@@ -220,8 +220,11 @@ def _train_locked(config: GANConfig, session: RunSession, stream, started: float
         with context.trainable.averaged_generator() as generator:
             save_generator_keras(generator, run_dir / BEST_GENERATOR)
 
+    contrast_reference = None
+    if config.model == "speckle" and config.speckle_contrast == "data":
+        contrast_reference = ContrastReference(images, masks, run_dir, log if session.chief else None)
     result = run_training(
-        gan_factory(config, policy, steps_per_epoch, initial_windows), dataset_for_epoch, epochs=config.epochs,
+        gan_factory(config, policy, steps_per_epoch, initial_windows, contrast_reference), dataset_for_epoch, epochs=config.epochs,
         steps_per_epoch=steps_per_epoch, run_dir=run_dir, strategy=strategy,
         checkpoint_every_steps=config.checkpoint_every_steps, keep_checkpoints=config.keep_checkpoints,
         validate=validation, val_every=config.val_every, monitor=validation.metric_name, mode="min",

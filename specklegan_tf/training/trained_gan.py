@@ -98,7 +98,8 @@ def load_trained_gan(run_dir: str | os.PathLike, checkpoint: int | None = None):
     init_path = run_dir / SPECKLE_INIT_FILE
     if config.model == "speckle" and init_path.is_file():
         # Only the windows' shape matters here (the checkpoint holds their trained values).
-        initial_windows = json.loads(init_path.read_text())["initial_window_sizes"]
+        # (--speckle-contrast data alone writes the file without windows: the default windows then.)
+        initial_windows = json.loads(init_path.read_text()).get("initial_window_sizes")
     # The learning-rate schedule's steps per epoch do not change any restored value; 1 is as good as any.
     gan = gan_factory(config, "float32", steps_per_epoch=1, initial_windows=initial_windows)()
     status = tf.train.Checkpoint(**gan.checkpoint_items()).restore(os.fspath(chosen))

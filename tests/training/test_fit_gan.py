@@ -106,8 +106,10 @@ def runs(tmp_path_factory):
     ]
     # E: with the moving average of the generator's weights (two epochs, so the average differs from the weights)
     # the R1 penalty in the discriminator's loss and the diversity term in the generator's.
+    # E also starts its display-route speckle term at the training images' contrast (--speckle-contrast data).
     process_e = _start(SMALL + ["--epochs", "2", "--generator-ema", "0.9", "--r1-gamma", "0.5",
-                                "--diversity-weight", "1", "--out", root / "E",
+                                "--diversity-weight", "1", "--speckle-route", "display", "--speckle-compression", "log",
+                                "--speckle-contrast", "data", "--out", root / "E",
                                 "--export-dir", root / "savedmodels_e"], env, root / "E.log")
     killed_after = None
     for line in process_b.stdout:
@@ -258,3 +260,7 @@ def test_generator_ema_run_writes_and_exports_the_averaged_weights(runs):
     assert all(0 < record["train"]["diversity"] < 10 for record in history), history
     assert "r1_gamma: 0.5" in (run / "config.yaml").read_text()
     assert "diversity_weight: 1.0" in (run / "config.yaml").read_text()
+    # --speckle-contrast data: measured once at the start, logged and recorded for the report.
+    record = json.loads((run / "speckle_init.json").read_text())["speckle_contrast"]
+    assert 0.05 < record["data_tissue_contrast"] < 1 and record["matched_direct_gain"] > 0
+    assert (runs["root"] / "E.out").read_text().count("Speckle contrast from the data") == 1

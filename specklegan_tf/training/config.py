@@ -200,8 +200,8 @@ class GANConfig(TrainerConfig):
         "the baseline's function)"))
     speckle_contrast: str = field(default="gain", metadata=_help(
         "initial strength of the 'direct' or 'display' route's speckle term: --direct-gain (gain), or the gain at "
-        "which its local contrast in the tissue equals the training images' at the start (data; written to "
-        "speckle_init.json)", choices=("gain", "data")))
+        "which its local contrast in the tissue equals the training images' at the start (data, in place of "
+        "--direct-gain; written to speckle_init.json)", choices=("gain", "data")))
     generator_ema: float = field(default=0.0, metadata=_help(
         "momentum of a moving average of the generator's weights, used for validation, samples and export, for "
         "both models (e.g. 0.99; 0: none, the paper)"))
@@ -255,6 +255,9 @@ class GANConfig(TrainerConfig):
         _require(self.speckle_contrast == "gain" or self.speckle_route in ("direct", "display"), "speckle_contrast",
                  "'data' sets the 'direct' or 'display' route's 1x1 convolution: give --speckle-route direct or "
                  "display", self.speckle_contrast)
+        _require(self.speckle_contrast == "gain" or self.direct_gain == 0, "speckle_contrast",
+                 f"'data' sets the speckle term's starting gain itself: leave out --direct-gain {self.direct_gain:g} or "
+                 "give --speckle-contrast gain", self.speckle_contrast)
         _require(0 <= self.generator_ema < 1, "generator_ema", "must be in [0, 1) (0: no average)",
                  self.generator_ema)
         _require(self.last_channels is None or self.last_channels >= 1, "last_channels", "must be at least 1",

@@ -85,13 +85,17 @@ class ContrastReference:
 
 
 def match_speckle_contrast(generator, reference: ContrastReference, seed: int) -> dict:
-    """Scale the direct or display route's 1x1 kernel so that the speckle term's local contrast in the tissue equals
-    the training images' (``--speckle-contrast data``).
+    """Set the direct or display route's 1x1 kernel (every speckled map weighted alike, as ``--direct-gain`` starts
+    it) so that the speckle term's local contrast in the tissue equals the training images' (``--speckle-contrast
+    data``, in place of ``--direct-gain``).
 
     Both are the root mean square about the 49 px local mean over the intima/media and background pixels
     (:func:`~specklegan_tf.evaluation.term_grain.tissue_contrast`), the images' in gray-scale units of [-1, 1],
-    the speckle term's on the first :data:`CONTRAST_MASKS` training masks with the latent vectors of ``seed``. The
-    speckle term is linear in the kernel, so one rescaling matches it. The measurement leaves every other variable
+    the speckle term's on the first :data:`CONTRAST_MASKS` training masks with the latent vectors of ``seed`` (in
+    gray-scale units on the display route, where it is added after the tanh; before the tanh on the direct route,
+    where the tanh then compresses it). The speckle term is linear in the kernel, so one rescaling matches it. The
+    images' contrast includes whatever else varies within 49 px (tissue layers, shadows): the start is an upper
+    bound of the speckle's share. The measurement leaves every other variable
     as it found it (the speckle layer's phase generator included), so the run is the one ``--direct-gain`` with the
     matched gain would give. The record (target, measured contrast, matched gain) is added to ``speckle_init.json``.
 
@@ -106,6 +110,9 @@ def match_speckle_contrast(generator, reference: ContrastReference, seed: int) -
 
     masks = np.asarray(reference.masks[:CONTRAST_MASKS])
     target = tissue_contrast(to_model_inputs(np.asarray(reference.images[:CONTRAST_MASKS])), masks)
+    # Measured at unit gain (the kernel --direct-gain 1 starts with), so that a zero kernel can be matched too.
+    kernel = generator.get_layer(SPECKLE_TERM).kernel
+    kernel.assign(np.full(kernel.shape, 1.0 / kernel.shape[-2], dtype=kernel.dtype))
     untouched = [variable.numpy() for variable in generator.non_trainable_variables]
     terms, one_hot, latent = direct_route_terms(generator, to_one_hot(masks, int(generator.inputs[0].shape[-1])),
                                                 seed, "--speckle-contrast data")
@@ -118,14 +125,13 @@ def match_speckle_contrast(generator, reference: ContrastReference, seed: int) -
     if not (np.isfinite(target) and np.isfinite(measured) and measured > 0):
         raise ValueError(f"--speckle-contrast data: no tissue contrast to match (training images {target:.4g}, "
                          f"speckle term {measured:.4g} on {len(masks)} masks); give --speckle-contrast gain")
-    kernel = generator.get_layer(SPECKLE_TERM).kernel
     kernel.assign(kernel * (target / measured))
     gain = float(np.sum(keras.ops.convert_to_numpy(kernel)))
-    record = {"data_tissue_contrast": target, "speckle_term_contrast_before": measured,
+    record = {"data_tissue_contrast": target, "speckle_term_contrast_at_gain_1": measured,
               "matched_direct_gain": gain, "masks": len(masks)}
     if reference.log is not None:
         reference.log(f"Speckle contrast from the data: tissue local std {target:.3f} (gray scale [-1, 1]); the "
-                      f"speckle term's was {measured:.3f} -> 1x1 kernel scaled x{target / measured:.2f}, gain {gain:.3f}")
+                      f"speckle term's is {measured:.3f} at gain 1 -> starting gain {gain:.3f}")
         path = reference.run_dir / "speckle_init.json"
         existing = json.loads(path.read_text()) if path.is_file() else {}
         write_json(path, {**existing, "speckle_contrast": record})

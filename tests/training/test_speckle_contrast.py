@@ -65,3 +65,14 @@ def test_the_option_needs_a_direct_or_display_route():
     with pytest.raises(ValueError, match="--speckle-contrast .data. sets the .direct. or .display. route"):
         GANConfig(speckle_contrast="data", speckle_route="last_block")
     assert GANConfig(speckle_contrast="data", speckle_route="display").speckle_contrast == "data"
+    with pytest.raises(ValueError, match="leave out --direct-gain 0.3"):
+        GANConfig(speckle_contrast="data", speckle_route="display", direct_gain=0.3)
+
+
+def test_a_zero_kernel_is_matched_too(data, tmp_path):
+    """The default --direct-gain 0 starts the speckle term at zero; the matching weighs every map alike first."""
+    from_zero, from_gain = _generator(0.0), _generator(0.32)
+    reference = ContrastReference(data.images, data.masks, tmp_path, None)
+    record = match_speckle_contrast(from_zero, reference, seed=SEED)
+    assert record == pytest.approx(match_speckle_contrast(from_gain, reference, seed=SEED))
+    assert record["speckle_term_contrast_at_gain_1"] > 0 and record["matched_direct_gain"] > 0

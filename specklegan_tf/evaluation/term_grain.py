@@ -23,6 +23,23 @@ TERMS = ("image", "baseline_path", "speckle_term")
 TISSUE_CLASSES = ("intima_media", "background")
 
 
+def raw_terms(generator: keras.Model, masks, seed: int = 0, batch_size: int = 16,
+              caller: str = "term_grain") -> tuple[np.ndarray, np.ndarray]:
+    """``(speckle_term, baseline_path)``, float ``(N, H, W)`` each: the two terms of a direct- or display-route
+    generator for uint8 label maps ``masks`` and the latent vectors a served generator draws for ``seed``, before
+    they are composed (the speckle term in the units it is added in). ``caller`` names the function or option in
+    the error for a generator without the route."""
+    masks = as_masks(masks, "masks")
+    num_classes = int(generator.inputs[0].shape[-1])
+    terms, one_hot, latent = direct_route_terms(generator, to_one_hot(masks, num_classes), seed, caller)
+    speckle, baseline = [], []
+    for start in range(0, len(one_hot), batch_size):
+        s, b = terms([one_hot[start:start + batch_size], latent[start:start + batch_size]], training=False)
+        speckle.append(keras.ops.convert_to_numpy(s)[..., 0])
+        baseline.append(keras.ops.convert_to_numpy(b)[..., 0])
+    return np.concatenate(speckle), np.concatenate(baseline)
+
+
 def term_images(generator: keras.Model, masks, seed: int = 0, batch_size: int = 16) -> dict[str, np.ndarray]:
     """The generated images of ``masks`` and the two terms' own images, float ``(N, H, W)`` in ``[-1, 1]``.
 
@@ -40,15 +57,7 @@ def term_images(generator: keras.Model, masks, seed: int = 0, batch_size: int = 
     Raises:
         ValueError: ``generator`` has no direct speckle route, or ``masks`` do not fit it.
     """
-    masks = as_masks(masks, "masks")
-    num_classes = int(generator.inputs[0].shape[-1])
-    terms, one_hot, latent = direct_route_terms(generator, to_one_hot(masks, num_classes), seed, "term_grain")
-    speckle, baseline = [], []
-    for start in range(0, len(one_hot), batch_size):
-        s, b = terms([one_hot[start:start + batch_size], latent[start:start + batch_size]], training=False)
-        speckle.append(keras.ops.convert_to_numpy(s)[..., 0])
-        baseline.append(keras.ops.convert_to_numpy(b)[..., 0])
-    speckle, baseline = np.concatenate(speckle), np.concatenate(baseline)
+    speckle, baseline = raw_terms(generator, masks, seed, batch_size)
     compose = compose_image(generator)
     return {"image": compose(baseline, speckle), "baseline_path": compose(baseline, np.zeros_like(speckle)),
             "speckle_term": compose(np.zeros_like(baseline), speckle)}

@@ -309,10 +309,9 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 2
     text = f"# {args.title}\n\n" + summarise(args.runs)
-    from specklegan_tf.export.layout import atomic_file
+    from specklegan_tf.core.atomic_files import write_text
 
-    with atomic_file(args.out) as temporary:
-        temporary.write_text(text)
+    write_text(args.out, text)
     print(text)
     return 0
 

@@ -81,11 +81,10 @@ def main(argv=None) -> int:
         models[name] = path
     if args.images < 1:
         parser.error(f"--images must be at least 1, got {args.images}")
-    from specklegan_tf.export.layout import atomic_file
+    from specklegan_tf.core.atomic_files import write_text
 
     text = "\n".join(table_lines(models, args.data, args.image_size, args.images, args.seed)) + "\n"
-    with atomic_file(args.out) as temporary:
-        temporary.write_text(text)
+    write_text(args.out, text)
     print(text)
     return 0
 

@@ -104,9 +104,9 @@ def match_speckle_contrast(generator, reference: ContrastReference, seed: int) -
     """
     import keras
 
-    from specklegan_tf.data import to_model_inputs, to_one_hot
-    from specklegan_tf.evaluation.speckle_share import SPECKLE_TERM, direct_route_terms
-    from specklegan_tf.evaluation.term_grain import tissue_contrast
+    from specklegan_tf.data import to_model_inputs
+    from specklegan_tf.evaluation.speckle_share import SPECKLE_TERM
+    from specklegan_tf.evaluation.term_grain import raw_terms, tissue_contrast
 
     masks = np.asarray(reference.masks[:CONTRAST_MASKS])
     target = tissue_contrast(to_model_inputs(np.asarray(reference.images[:CONTRAST_MASKS])), masks)
@@ -114,11 +114,7 @@ def match_speckle_contrast(generator, reference: ContrastReference, seed: int) -
     kernel = generator.get_layer(SPECKLE_TERM).kernel
     kernel.assign(np.full(kernel.shape, 1.0 / kernel.shape[-2], dtype=kernel.dtype))
     untouched = [variable.numpy() for variable in generator.non_trainable_variables]
-    terms, one_hot, latent = direct_route_terms(generator, to_one_hot(masks, int(generator.inputs[0].shape[-1])),
-                                                seed, "--speckle-contrast data")
-    speckle = np.concatenate([keras.ops.convert_to_numpy(terms([one_hot[i:i + 16], latent[i:i + 16]],
-                                                               training=False)[0])[..., 0]
-                              for i in range(0, len(one_hot), 16)])
+    speckle, _ = raw_terms(generator, masks, seed, caller="--speckle-contrast data")
     for variable, value in zip(generator.non_trainable_variables, untouched):
         variable.assign(value)
     measured = tissue_contrast(speckle, masks)

@@ -6,8 +6,10 @@
 For each generator built with the direct or display speckle route, the intima/media and background grain
 (autocorrelation widths, as the evaluation measures them) and local contrast (std about the 49 px local mean) of its
 image, of its baseline path alone and of its speckle term alone
-(:func:`~specklegan_tf.evaluation.term_grain.term_grain`); for any other generator (the baseline) the image's. All
-from the first ``--images`` real masks, with the real images' own figures as the first row.
+(:func:`~specklegan_tf.evaluation.term_grain.term_grain`); for any other generator (the baseline) the image's. A
+second table gives the same images' tissue grain near the catheter and far from it
+(:func:`~specklegan_tf.metrics.depth_grain.grain_by_depth`). All from the first ``--images`` real masks, with the
+real images' own figures as the first row.
 """
 from __future__ import annotations
 
@@ -27,40 +29,72 @@ def _cells(stats: dict) -> list[str]:
 
 def table_lines(models: dict[str, str], data: str = "phantom", image_size: int = 128, images: int = 200,
                 seed: int = 0) -> list[str]:
-    """The Markdown table: real images first, then per model its image and, for a direct-route generator, its
-    baseline path and speckle term."""
-    import keras
-
-    import specklegan_tf.models  # noqa: F401  (registers the generators' layers for loading)
-    from specklegan_tf.data import load_dataset, to_model_inputs, to_one_hot
-    from specklegan_tf.evaluation.speckle_share import SPECKLE_TERM
-    from specklegan_tf.evaluation.term_grain import grain_and_contrast, term_grain
-    from specklegan_tf.export.generator import latent_from_seeds
-    from specklegan_tf.export.synthesis import draw_seeds
+    """Two Markdown tables: the tissue grain and local contrast, and the tissue grain by depth
+    (:func:`~specklegan_tf.metrics.depth_grain.grain_by_depth`); real images first, then per model its image and,
+    for a direct-route generator, its baseline path and speckle term."""
+    from specklegan_tf.data import load_dataset, to_model_inputs
+    from specklegan_tf.evaluation.term_grain import grain_and_contrast
+    from specklegan_tf.metrics.depth_grain import DEPTH_BAND_EDGES
 
     real = load_dataset(data, image_size=image_size)
-    masks, real_images = real.masks[:images], real.images[:images]
-    rows = [["real", "", *_cells(grain_and_contrast(to_model_inputs(real_images), masks))]]
+    masks = real.masks[:images]
+    measured = [("real", "", to_model_inputs(real.images[:images]))]
     for name, path in models.items():
-        generator = keras.saving.load_model(path, compile=False)
-        if SPECKLE_TERM in {layer.name for layer in generator.layers}:
-            result = term_grain(generator, masks, seed=seed)
-            rows += [[name, title, *_cells(result[term])] for term, title in
-                     (("image", "image"), ("baseline_path", "baseline path alone"),
-                      ("speckle_term", "speckle term alone"))]
-            continue
-        latent = keras.ops.convert_to_numpy(
-            latent_from_seeds(draw_seeds(len(masks), seed), int(generator.inputs[1].shape[-1])))
-        generated = keras.ops.convert_to_numpy(generator.predict([to_one_hot(masks), latent], batch_size=16,
-                                                                 verbose=0))[..., 0]
-        rows.append([name, "image", *_cells(grain_and_contrast(generated, masks))])
-    header = ["model", "term", "IM local std", "IM grain ax / lat px", "bg grain ax / lat px", "bg local std"]
-    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
-            *("| " + " | ".join(row) + " |" for row in rows), "",
+        measured += [(name, title, generated) for title, generated in _generated_terms(path, masks, seed)]
+    grain_rows = [[name, title, *_cells(grain_and_contrast(generated, masks))] for name, title, generated in measured]
+    depth_rows = [[name, title, *_depth_cells(generated, masks)] for name, title, generated in measured]
+    near, far = (f"{a * image_size / 2:g}-{b * image_size / 2:g} px" for a, b in
+                 zip(DEPTH_BAND_EDGES, DEPTH_BAND_EDGES[1:]))
+    return [*_markdown(["model", "term", "IM local std", "IM grain ax / lat px", "bg grain ax / lat px",
+                        "bg local std"], grain_rows), "",
             f"The first {len(masks)} masks of the {data} data at {image_size} px (latent seed {seed}); grain: "
             "autocorrelation FWHM as in the evaluation (speckle_statistics); local std: about the 49 px local mean "
             "within the class, gray scale [-1, 1]. Baseline path alone: the image with the speckle term at zero; "
-            "speckle term alone: on mid-gray."]
+            "speckle term alone: on mid-gray.", "",
+            *_markdown(["model", "term", f"tissue grain ax / lat px, radius {near}", f"radius {far}",
+                        "lateral far / near"], depth_rows), "",
+            "Tissue grain by depth (grain_by_depth): intima/media and background pooled, each about its own 49 px "
+            "local mean, in two bands of the radius from the image centre (the catheter). A fixed-angle polar "
+            "window's grain widens in pixels in proportion to the radius; a real IVUS beam's much less."]
+
+
+def _generated_terms(path: str, masks, seed: int) -> list[tuple[str, object]]:
+    """``[(title, float images (N, H, W) in [-1, 1])]`` of one generator: its images and, for a direct-route
+    generator, its baseline path alone and its speckle term alone."""
+    import keras
+
+    import specklegan_tf.models  # noqa: F401  (registers the generators' layers for loading)
+    from specklegan_tf.data import to_one_hot
+    from specklegan_tf.evaluation.speckle_share import SPECKLE_TERM
+    from specklegan_tf.evaluation.term_grain import term_images
+    from specklegan_tf.export.generator import latent_from_seeds
+    from specklegan_tf.export.synthesis import draw_seeds
+
+    generator = keras.saving.load_model(path, compile=False)
+    if SPECKLE_TERM in {layer.name for layer in generator.layers}:
+        terms = term_images(generator, masks, seed=seed)
+        return [("image", terms["image"]), ("baseline path alone", terms["baseline_path"]),
+                ("speckle term alone", terms["speckle_term"])]
+    latent = keras.ops.convert_to_numpy(
+        latent_from_seeds(draw_seeds(len(masks), seed), int(generator.inputs[1].shape[-1])))
+    generated = keras.ops.convert_to_numpy(generator.predict([to_one_hot(masks), latent], batch_size=16,
+                                                             verbose=0))[..., 0]
+    return [("image", generated)]
+
+
+def _depth_cells(images, masks) -> list[str]:
+    """The near and far bands' axial / lateral grain and the lateral grain's far / near ratio."""
+    from specklegan_tf.data.conversions import to_uint8
+    from specklegan_tf.metrics.depth_grain import grain_by_depth
+
+    near, far = grain_by_depth(to_uint8(images), masks)
+    return [f"{near['axial_grain_px']:.2f} / {near['lateral_grain_px']:.2f}",
+            f"{far['axial_grain_px']:.2f} / {far['lateral_grain_px']:.2f}",
+            f"{far['lateral_grain_px'] / near['lateral_grain_px']:.2f}"]
+
+
+def _markdown(header: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header), *("| " + " | ".join(r) + " |" for r in rows)]
 
 
 def main(argv=None) -> int:

@@ -4,6 +4,7 @@ texture Fréchet distance that needs no download and speckle statistics.
 Images are uint8 (N, H, W) gray values, or floats in [0, 255]; masks are uint8 (N, H, W) with labels
 0 lumen, 1 intima/media, 2 background. TensorFlow is imported only when ``InceptionFeatures`` is built.
 """
+from specklegan_tf.metrics.depth_grain import grain_by_depth
 from specklegan_tf.metrics.features import FeatureExtractor
 from specklegan_tf.metrics.histograms import class_histogram_jsd
 from specklegan_tf.metrics.grid_artefact import axis_power_ratio
@@ -34,6 +35,7 @@ __all__ = [
     "feature_statistics",
     "fid",
     "frechet_distance",
+    "grain_by_depth",
     "kid",
     "modified_hausdorff",
     "paired_ssim",

@@ -8,6 +8,7 @@ from specklegan_tf.data import load_dataset, to_one_hot, to_uint8
 from specklegan_tf.experiments.term_grain_table import main, table_lines
 from specklegan_tf.export.generator import latent_from_seeds
 from specklegan_tf.export.synthesis import draw_seeds
+from specklegan_tf.metrics.depth_grain import grain_by_depth
 from specklegan_tf.metrics.speckle import speckle_statistics
 from specklegan_tf.models import build_generator
 
@@ -35,7 +36,7 @@ def test_rows_are_the_real_frames_and_the_generators_own_images(generators, tmp_
     monkeypatch.setenv("SPECKLEGAN_TF_CACHE", str(tmp_path))
     models, paths = generators
     lines = table_lines(paths, image_size=SIZE, images=IMAGES, seed=3)
-    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines if line.startswith("| ")][1:]
+    rows, depth_rows = _tables(lines)
     assert [row[:2] for row in rows] == [["real", ""], ["baseline", "image"], ["display", "image"],
                                          ["display", "baseline path alone"], ["display", "speckle term alone"]]
     real = load_dataset("phantom", image_size=SIZE)
@@ -47,6 +48,27 @@ def test_rows_are_the_real_frames_and_the_generators_own_images(generators, tmp_
         stats = speckle_statistics(to_uint8(own), real.masks[:IMAGES])
         assert row[3] == _grain_cell(stats, "intima_media") and row[4] == _grain_cell(stats, "background")
         assert float(row[2]) > 0 and float(row[5]) > 0
+    # The depth table: the same images, measured by grain_by_depth.
+    assert [row[:2] for row in depth_rows] == [row[:2] for row in rows]
+    near, far = grain_by_depth(real.images[:IMAGES], real.masks[:IMAGES])
+    assert depth_rows[0][2:] == [f"{near['axial_grain_px']:.2f} / {near['lateral_grain_px']:.2f}",
+                                 f"{far['axial_grain_px']:.2f} / {far['lateral_grain_px']:.2f}",
+                                 f"{far['lateral_grain_px'] / near['lateral_grain_px']:.2f}"]
+    assert float(depth_rows[1][4]) > 0
+
+
+def _tables(lines):
+    """The data rows of the two Markdown tables (header and separator dropped)."""
+    tables, current = [], None
+    for line in lines:
+        if line.startswith("| ") and current is None:
+            current = []
+            tables.append(current)
+        elif line.startswith("| "):
+            current.append([cell.strip() for cell in line.strip("|").split("|")])
+        elif not line.startswith("|"):
+            current = None
+    return tables
 
 
 def test_bad_arguments_are_refused_by_name(generators, tmp_path, capsys):

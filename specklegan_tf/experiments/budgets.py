@@ -140,7 +140,7 @@ class Budget:
         if self.spade_normalization not in ("batch", "instance"):
             raise ValueError(f"Budget.spade_normalization must be 'batch' or 'instance', got {self.spade_normalization!r}")
         allowed = {"window_shape", "speckle_init", "speckle_compression", "shared_phases", "window_profile",
-                   "speckle_skip", "speckle_route", "direct_gain"}
+                   "speckle_skip", "speckle_route", "direct_gain", "speckle_weights"}
         unknown = sorted({key for key, _ in self.speckle_options} - allowed)
         if unknown:
             raise ValueError(f"Budget.speckle_options may only set {sorted(allowed)}, got {unknown}")

@@ -198,6 +198,10 @@ class GANConfig(TrainerConfig):
         "initial gain of the 'direct' or 'display' route's 1x1 convolution in image units per neper (0: "
         "SpeckleGAN starts as "
         "the baseline's function)"))
+    speckle_weights: str = field(default="signed", metadata=_help(
+        "the 'direct' or 'display' route's 1x1 convolution of the speckled maps: signed weights, or nonnegative "
+        "(the image adds a non-negative mix of speckle patterns; signed weights can cancel the speckle of maps "
+        "sharing phases and keep echo texture)", choices=("signed", "nonnegative")))
     speckle_contrast: str = field(default="gain", metadata=_help(
         "initial strength of the 'direct' or 'display' route's speckle term: --direct-gain (gain), or the gain at "
         "which its local contrast in the tissue equals the training images' at the start (data, in place of "
@@ -252,6 +256,9 @@ class GANConfig(TrainerConfig):
         _require(self.direct_gain == 0 or self.speckle_route in ("direct", "display"), "direct_gain",
                  "acts on the 'direct' or 'display' route's 1x1 convolution: give --speckle-route direct or "
                  "display", self.direct_gain)
+        _require(self.speckle_weights == "signed" or self.speckle_route in ("direct", "display"), "speckle_weights",
+                 "'nonnegative' constrains the 'direct' or 'display' route's 1x1 convolution: give --speckle-route "
+                 "direct or display", self.speckle_weights)
         _require(self.speckle_contrast == "gain" or self.speckle_route in ("direct", "display"), "speckle_contrast",
                  "'data' sets the 'direct' or 'display' route's 1x1 convolution: give --speckle-route direct or "
                  "display", self.speckle_contrast)

@@ -187,3 +187,40 @@ def test_echo_route_round_trips_and_needs_log_compression(tmp_path):
     with pytest.raises(ValueError, match="--speckle-compression must be .log. with --speckle-route echo"):
         load_config(GANConfig, ["--model", "speckle", "--speckle-route", "echo"])
     assert load_config(GANConfig, ["--model", "baseline", "--speckle-route", "echo"]).speckle_route == "echo"
+
+
+@pytest.mark.parametrize("weights", ["signed", "nonnegative"])
+def test_nonnegative_speckle_weights_stay_at_or_above_zero_after_steps_that_push_them_down(weights, tmp_path):
+    """A loss that rewards negative 1x1 weights (the image's speckle term as negative as possible): Adam steps as
+    SpeckleGAN's train_step takes them (``optimizer.apply``) drive signed weights below zero and leave the
+    nonnegative ones at zero or above; the constraint survives a ``.keras`` round trip."""
+    generator = _build(5, speckle=True, speckle_route="display", speckle_compression="log", direct_gain=0.3,
+                       speckle_weights=weights)
+    inputs = _inputs()
+    kernel = generator.get_layer("speckle_to_image").kernel
+    optimizer = keras.optimizers.Adam(0.05)
+    speckled = keras.Model(generator.inputs, generator.get_layer("speckle_to_image").input)
+    # Make the speckled maps positive where the loss looks, so that d(loss)/d(kernel) > 0 for every weight.
+    maps = keras.ops.convert_to_numpy(speckled(inputs, training=False))
+    shift = float(-maps.min()) + 1.0
+    for _ in range(5):
+        with tf.GradientTape() as tape:
+            term = generator.get_layer("speckle_to_image")(speckled(inputs, training=False) + shift)
+            loss = keras.ops.mean(term)
+        optimizer.apply(tape.gradient(loss, [kernel]), [kernel])
+    values = keras.ops.convert_to_numpy(kernel)
+    if weights == "signed":
+        assert values.max() < 0
+    else:
+        assert values.min() >= 0 and values.max() == 0
+        path = tmp_path / "nonnegative.keras"
+        generator.save(path)
+        loaded = keras.saving.load_model(path, compile=False)
+        assert isinstance(loaded.get_layer("speckle_to_image").kernel.constraint, keras.constraints.NonNeg)
+
+
+def test_nonnegative_speckle_weights_need_a_direct_or_display_route():
+    with pytest.raises(ValueError, match="speckle_weights"):
+        _build(0, speckle=True, speckle_route="last_block", speckle_weights="nonnegative")
+    with pytest.raises(ValueError, match="speckle_weights"):
+        _build(0, speckle=True, speckle_route="display", speckle_weights="positive")

@@ -65,6 +65,7 @@ def test_saved_config_reads_back_equal(tmp_path):
     (["--diversity-weight", "-1"], "--diversity-weight must be a number >= 0"),
     (["--diversity-target", "0"], "--diversity-target must be a positive number"),
     (["--diversity-weight", "1", "--batch-size", "1"], "--batch-size must be at least 2 with --diversity-weight"),
+    (["--speckle-weights", "nonnegative"], "--speckle-weights 'nonnegative' constrains the 'direct' or 'display'"),
 ])
 def test_bad_values_name_the_option(argv, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
@@ -115,7 +116,8 @@ def test_fit_gan_main_reports_bad_options_without_training(tmp_path, capsys):
     assert "--data: no such folder" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", [["--window-shape", "round"], ["--speckle-init", "guess"]])
+@pytest.mark.parametrize("argv", [["--window-shape", "round"], ["--speckle-init", "guess"],
+                                  ["--speckle-weights", "positive"]])
 def test_speckle_choices_exit_with_usage_naming_the_option(argv, capsys):
     with pytest.raises(SystemExit):
         load(argv)

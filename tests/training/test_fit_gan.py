@@ -106,10 +106,11 @@ def runs(tmp_path_factory):
     ]
     # E: with the moving average of the generator's weights (two epochs, so the average differs from the weights)
     # the R1 penalty in the discriminator's loss and the diversity term in the generator's.
-    # E also starts its display-route speckle term at the training images' contrast (--speckle-contrast data).
+    # E also starts its display-route speckle term at the training images' contrast (--speckle-contrast data) and
+    # keeps its 1x1 weights non-negative (--speckle-weights nonnegative).
     process_e = _start(SMALL + ["--epochs", "2", "--generator-ema", "0.9", "--r1-gamma", "0.5",
                                 "--diversity-weight", "1", "--speckle-route", "display", "--speckle-compression", "log",
-                                "--speckle-contrast", "data", "--out", root / "E",
+                                "--speckle-contrast", "data", "--speckle-weights", "nonnegative", "--out", root / "E",
                                 "--export-dir", root / "savedmodels_e"], env, root / "E.log")
     killed_after = None
     for line in process_b.stdout:
@@ -264,3 +265,6 @@ def test_generator_ema_run_writes_and_exports_the_averaged_weights(runs):
     record = json.loads((run / "speckle_init.json").read_text())["speckle_contrast"]
     assert 0.05 < record["data_tissue_contrast"] < 1 and record["matched_direct_gain"] > 0
     assert (runs["root"] / "E.out").read_text().count("Speckle contrast from the data") == 1
+    # --speckle-weights nonnegative: recorded, and the trained (averaged) 1x1 kernel has no negative weight.
+    assert "speckle_weights: nonnegative" in (run / "config.yaml").read_text()
+    assert keras.ops.convert_to_numpy(final.get_layer("speckle_to_image").kernel).min() >= 0

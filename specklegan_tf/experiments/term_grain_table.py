@@ -8,8 +8,10 @@ For each generator built with the direct or display speckle route, the intima/me
 image, of its baseline path alone and of its speckle term alone
 (:func:`~specklegan_tf.evaluation.term_grain.term_grain`); for any other generator (the baseline) the image's. A
 second table gives the same images' tissue grain near the catheter and far from it
-(:func:`~specklegan_tf.metrics.depth_grain.grain_by_depth`). All from the first ``--images`` real masks, with the
-real images' own figures as the first row.
+(:func:`~specklegan_tf.metrics.depth_grain.grain_by_depth`), and a third each direct-route generator's speckle
+term split into the part its phases draw and the echo texture it carries
+(:func:`~specklegan_tf.evaluation.speckle_parts.speckle_term_parts`), beside the phantom's own speckle. All from
+the first ``--images`` real masks, with the real images' own figures as the first row.
 """
 from __future__ import annotations
 
@@ -55,7 +57,50 @@ def table_lines(models: dict[str, str], data: str = "phantom", image_size: int =
                         "lateral far / near"], depth_rows), "",
             "Tissue grain by depth (grain_by_depth): intima/media and background pooled, each about its own 49 px "
             "local mean, in two bands of the radius from the image centre (the catheter). A fixed-angle polar "
-            "window's grain widens in pixels in proportion to the radius; a real IVUS beam's much less."]
+            "window's grain widens in pixels in proportion to the radius; a real IVUS beam's much less.",
+            *_parts_lines(models, data, real, masks, seed)]
+
+
+def _parts_lines(models: dict[str, str], data: str, real, masks, seed: int) -> list[str]:
+    """The third table: each direct-route generator's speckle term split into its speckle and echo parts
+    (:func:`~specklegan_tf.evaluation.speckle_parts.speckle_term_parts`), after the phantom's own speckle (a real
+    frame minus its speckle-free frame) when the data are the phantom; empty without such a generator."""
+    import keras
+
+    import specklegan_tf.models  # noqa: F401  (registers the generators' layers for loading)
+    from specklegan_tf.data import to_model_inputs
+    from specklegan_tf.evaluation.speckle_parts import speckle_term_parts
+    from specklegan_tf.evaluation.speckle_share import SPECKLE_TERM
+    from specklegan_tf.evaluation.term_grain import grain_and_contrast
+
+    rows = []
+    for name, path in models.items():
+        generator = keras.saving.load_model(path, compile=False)
+        if SPECKLE_TERM not in {layer.name for layer in generator.layers}:
+            continue
+        parts = speckle_term_parts(generator, masks, seed=seed)
+        rows += [[name, title, *_cells(grain_and_contrast(_centred(parts[key]), masks))]
+                 for key, title in (("speckle_part", "speckle part"), ("echo_part", "echo part"))]
+    if not rows:
+        return []
+    if data == "phantom":
+        from specklegan_tf.data.phantom_speckle_free import speckle_free_ivus
+
+        levels, _ = speckle_free_ivus(len(masks), masks.shape[-1])
+        speckle = to_model_inputs(real.images[:len(masks)]) - to_model_inputs(levels)
+        rows.insert(0, ["phantom", "own speckle (frame minus speckle-free frame)",
+                        *_cells(grain_and_contrast(_centred(speckle), masks))])
+    return ["", *_markdown(["model", "part of the speckle term", "IM local std", "IM grain ax / lat px",
+                            "bg grain ax / lat px", "bg local std"], rows), "",
+            "The speckle term's speckle part (what the phases change: one draw minus the mean of 8 phase draws) and "
+            "echo part (that mean), each about its mean, measured like the first table."]
+
+
+def _centred(images):
+    """Float images moved to a zero mean, so that the uint8 conversion of the grain measurement does not clip them."""
+    import numpy as np
+
+    return np.clip(images - images.mean(), -1.0, 1.0)
 
 
 def _generated_terms(path: str, masks, seed: int) -> list[tuple[str, object]]:

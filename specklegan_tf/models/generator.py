@@ -147,10 +147,11 @@ def build_generator(
             speckle layer's windows get a gradient from the start.
         speckle_weights: the ``"direct"`` (and ``"display"``) route's 1x1 convolution: ``"signed"`` weights, or
             ``"nonnegative"`` (a non-negativity constraint, applied after every optimizer step): the image then adds a
-            non-negative mix of the speckled maps, as a B-mode image is a sum of envelopes. With shared phases the
-            speckled maps of one window carry the same log speckle; signed weights let the generator cancel it and
-            keep the log ratio of two penultimate maps, a second path for speckle-free texture (measured in
-            docs/results/ablation128-round44: 30-43 % of the trained kernels' weight was negative).
+            non-negative mix of the speckled maps, as a B-mode image is a sum of envelopes. Signed weights let the
+            generator subtract speckled maps, which keeps the difference of their log echoes and loses part of their
+            common speckle (shared phases): a second path for texture of its own (docs/results/ablation128-round44:
+            30-43 % of trained kernels' weight is negative, and their speckle term holds as much echo texture as
+            speckle).
         echo_gain: initial gain of the ``"echo"`` route's 1x1 convolution, in image units per neper of log
             amplitude (its kernel starts at ``echo_gain / maps``), for both models. A B-mode display maps its
             dynamic range (40-60 dB, about 5-7 nepers) onto the gray scale, [-1, 1] here: about 0.3 per neper.

@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from specklegan_tf.data import load_dataset, to_one_hot, to_uint8
+from specklegan_tf.data import load_dataset, to_model_inputs, to_one_hot, to_uint8
+from specklegan_tf.data.phantom_speckle_free import speckle_free_ivus
 from specklegan_tf.experiments.term_grain_table import main, table_lines
 from specklegan_tf.export.generator import latent_from_seeds
 from specklegan_tf.export.synthesis import draw_seeds
@@ -36,7 +37,7 @@ def test_rows_are_the_real_frames_and_the_generators_own_images(generators, tmp_
     monkeypatch.setenv("SPECKLEGAN_TF_CACHE", str(tmp_path))
     models, paths = generators
     lines = table_lines(paths, image_size=SIZE, images=IMAGES, seed=3)
-    rows, depth_rows = _tables(lines)
+    rows, depth_rows, parts_rows = _tables(lines)
     assert [row[:2] for row in rows] == [["real", ""], ["baseline", "image"], ["display", "image"],
                                          ["display", "baseline path alone"], ["display", "speckle term alone"]]
     real = load_dataset("phantom", image_size=SIZE)
@@ -55,6 +56,15 @@ def test_rows_are_the_real_frames_and_the_generators_own_images(generators, tmp_
                                  f"{far['axial_grain_px']:.2f} / {far['lateral_grain_px']:.2f}",
                                  f"{far['lateral_grain_px'] / near['lateral_grain_px']:.2f}"]
     assert float(depth_rows[1][4]) > 0
+    # The parts table: the phantom's own speckle first (the frames minus their speckle-free frames, computed here
+    # from the simulator), then the display generator's speckle and echo parts; the baseline has none.
+    assert [row[0] for row in parts_rows] == ["phantom", "display", "display"]
+    levels, _ = speckle_free_ivus(IMAGES, SIZE)
+    own = to_model_inputs(real.images[:IMAGES]) - to_model_inputs(levels)
+    stats = speckle_statistics(to_uint8(np.clip(own - own.mean(), -1, 1)), real.masks[:IMAGES])
+    assert parts_rows[0][3] == _grain_cell(stats, "intima_media")
+    assert 0.05 < float(parts_rows[0][2]) < 0.5  # the phantom's speckle: about 0.19 in gray-scale units at 128 px
+    assert all(float(row[2]) > 0 for row in parts_rows)
 
 
 def _tables(lines):

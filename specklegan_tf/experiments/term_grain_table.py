@@ -31,9 +31,10 @@ def _cells(stats: dict) -> list[str]:
 
 def table_lines(models: dict[str, str], data: str = "phantom", image_size: int = 128, images: int = 200,
                 seed: int = 0) -> list[str]:
-    """Two Markdown tables: the tissue grain and local contrast, and the tissue grain by depth
-    (:func:`~specklegan_tf.metrics.depth_grain.grain_by_depth`); real images first, then per model its image and,
-    for a direct-route generator, its baseline path and speckle term."""
+    """The Markdown tables: the tissue grain and local contrast, and the tissue grain by depth
+    (:func:`~specklegan_tf.metrics.depth_grain.grain_by_depth`), real images first, then per model its image and,
+    for a direct-route generator, its baseline path and speckle term; with such a generator a third, its speckle
+    term's speckle and echo parts (:func:`_parts_lines`)."""
     from specklegan_tf.data import load_dataset, to_model_inputs
     from specklegan_tf.evaluation.term_grain import grain_and_contrast
     from specklegan_tf.metrics.depth_grain import DEPTH_BAND_EDGES

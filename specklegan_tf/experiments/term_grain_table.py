@@ -35,15 +35,19 @@ def table_lines(models: dict[str, str], data: str = "phantom", image_size: int =
     (:func:`~specklegan_tf.metrics.depth_grain.grain_by_depth`), real images first, then per model its image and,
     for a direct-route generator, its baseline path and speckle term; with such a generator a third, its speckle
     term's speckle and echo parts (:func:`_parts_lines`)."""
+    import keras
+
+    import specklegan_tf.models  # noqa: F401  (registers the generators' layers for loading)
     from specklegan_tf.data import load_dataset, to_model_inputs
     from specklegan_tf.evaluation.term_grain import grain_and_contrast
     from specklegan_tf.metrics.depth_grain import DEPTH_BAND_EDGES
 
     real = load_dataset(data, image_size=image_size)
     masks = real.masks[:images]
+    generators = {name: keras.saving.load_model(path, compile=False) for name, path in models.items()}
     measured = [("real", "", to_model_inputs(real.images[:images]))]
-    for name, path in models.items():
-        measured += [(name, title, generated) for title, generated in _generated_terms(path, masks, seed)]
+    for name, generator in generators.items():
+        measured += [(name, title, generated) for title, generated in _generated_terms(generator, masks, seed)]
     grain_rows = [[name, title, *_cells(grain_and_contrast(generated, masks))] for name, title, generated in measured]
     depth_rows = [[name, title, *_depth_cells(generated, masks)] for name, title, generated in measured]
     near, far = (f"{a * image_size / 2:g}-{b * image_size / 2:g} px" for a, b in
@@ -59,24 +63,20 @@ def table_lines(models: dict[str, str], data: str = "phantom", image_size: int =
             "Tissue grain by depth (grain_by_depth): intima/media and background pooled, each about its own 49 px "
             "local mean, in two bands of the radius from the image centre (the catheter). A fixed-angle polar "
             "window's grain widens in pixels in proportion to the radius; a real IVUS beam's much less.",
-            *_parts_lines(models, data, real, masks, seed)]
+            *_parts_lines(generators, data, real, masks, seed)]
 
 
-def _parts_lines(models: dict[str, str], data: str, real, masks, seed: int) -> list[str]:
+def _parts_lines(generators: dict, data: str, real, masks, seed: int) -> list[str]:
     """The third table: each direct-route generator's speckle term split into its speckle and echo parts
     (:func:`~specklegan_tf.evaluation.speckle_parts.speckle_term_parts`), after the phantom's own speckle (a real
     frame minus its speckle-free frame) when the data are the phantom; empty without such a generator."""
-    import keras
-
-    import specklegan_tf.models  # noqa: F401  (registers the generators' layers for loading)
     from specklegan_tf.data import to_model_inputs
     from specklegan_tf.evaluation.speckle_parts import speckle_term_parts
     from specklegan_tf.evaluation.speckle_share import SPECKLE_TERM
     from specklegan_tf.evaluation.term_grain import grain_and_contrast
 
     rows = []
-    for name, path in models.items():
-        generator = keras.saving.load_model(path, compile=False)
+    for name, generator in generators.items():
         if SPECKLE_TERM not in {layer.name for layer in generator.layers}:
             continue
         parts = speckle_term_parts(generator, masks, seed=seed)
@@ -104,19 +104,17 @@ def _centred(images):
     return np.clip(images - images.mean(), -1.0, 1.0)
 
 
-def _generated_terms(path: str, masks, seed: int) -> list[tuple[str, object]]:
+def _generated_terms(generator, masks, seed: int) -> list[tuple[str, object]]:
     """``[(title, float images (N, H, W) in [-1, 1])]`` of one generator: its images and, for a direct-route
     generator, its baseline path alone and its speckle term alone."""
     import keras
 
-    import specklegan_tf.models  # noqa: F401  (registers the generators' layers for loading)
     from specklegan_tf.data import to_one_hot
     from specklegan_tf.evaluation.speckle_share import SPECKLE_TERM
     from specklegan_tf.evaluation.term_grain import term_images
     from specklegan_tf.export.generator import latent_from_seeds
     from specklegan_tf.export.synthesis import draw_seeds
 
-    generator = keras.saving.load_model(path, compile=False)
     if SPECKLE_TERM in {layer.name for layer in generator.layers}:
         terms = term_images(generator, masks, seed=seed)
         return [("image", terms["image"]), ("baseline path alone", terms["baseline_path"]),

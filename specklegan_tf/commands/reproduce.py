@@ -27,8 +27,8 @@ class ReproduceOptions:
     :class:`~specklegan_tf.experiments.budgets.Budget`."""
 
     budget: str = field(metadata=option_help(
-        "compute budget: toy (test), small (2-core CPU), medium, cpu128 and cpu128-v2 (128 px, hours on a CPU), "
-        "paper (GPU)", choices=list(BUDGETS)))
+        "compute budget: toy (test), small (2-core CPU), medium, cpu128, cpu128-v2 and cpu128-v3 (128 px, hours on "
+        "a CPU), paper (GPU)", choices=list(BUDGETS)))
     data: str = field(default="phantom", metadata=option_help(
         "'phantom', an IVUS challenge folder (DCM/, LABELS/) or images/ + labels/"))
     out: str | None = field(default=None, metadata=option_help("experiment folder (default runs/reproduce_<budget>)",

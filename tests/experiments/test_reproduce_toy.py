@@ -114,7 +114,7 @@ def test_other_options_in_the_same_folder_are_refused(toy_run):
 
 
 def test_budgets_are_consistent():
-    assert set(BUDGETS) == {"toy", "small", "medium", "cpu128", "cpu128-v2", "paper"}
+    assert set(BUDGETS) == {"toy", "small", "medium", "cpu128", "cpu128-v2", "cpu128-v3", "paper"}
     paper = BUDGETS["paper"]
     assert (paper.image_size, paper.width, paper.n_train, paper.n_generated) == (256, 1.0, (50, 100, 200, 435), 1000)
     for budget in BUDGETS.values():

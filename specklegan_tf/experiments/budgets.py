@@ -192,18 +192,32 @@ def _positive(obj: Any, names: tuple[str, ...]) -> None:
             raise ValueError(f"{type(obj).__name__}.{name} must be at least 1, got {value}")
 
 
+# The decisive CPU budget of issue 12: 128 px (speckle resolved), n = 50 and 435, two seeds, equal updates.
+# Sized from measurement: a SpeckleGAN step at 128 px, width 0.25, batch 8 took 0.77 s with oneDNN on
+# (docs/platform.md), so a 1,200-update run is about 16 min of steps plus validation; 8 runs about 2.5-3 h.
+# The speckle options are the best of the 64 px ablations (docs/results/ablation64/report.md and
+# docs/results/ablation64-round3/README.md: the direct speckle route, level with the baseline); DiffAugment
+# is off because it made both models worse at this number of updates there.
+_CPU128 = Budget(
+    name="cpu128", image_size=128, width=0.25, latent_dim=64, seeds=(0, 1), n_train=(50, 435),
+    data_images=435, generator_updates=1200, batch_size=8, lr=1e-3, decay_at=(0.6, 0.85),
+    decay_factors=(0.3, 0.1), validations=5, val_images=100, n_generated=435, kid_subsets=50,
+    kid_subset_size=200,
+    segmentation=SegmentationBudget(n_train=(50,), folds=3, epochs=10, pretrain_epochs=3, n_pretrain=435,
+                                    base_filters=8, batch_size=10),
+    reductions=("128x128 images, width 0.25, latent length 64, 1200 generator updates per run, two seeds, "
+                "texture FD instead of FID, small segmentation study",),
+    speckle_options=(("speckle_init", "data"), ("window_shape", "rectangular"),
+                     ("speckle_compression", "log"), ("shared_phases", True), ("speckle_route", "direct")),
+)
+
 # cpu128's sizes and schedule with what 38 rounds of 128 px ablations kept (docs/results.md): for *both*
 # models lr 3e-4, instance normalisation in SPADE, DiffAugment without translation (rounds 34-35) and the
 # diversity term (rounds 37-38); for SpeckleGAN the display route with a Gaussian aperture (rounds 25-33). Its
 # runs are exactly the ablation arms 'baseline-dacc-div' and 'display-polar-data-dacc-div' of rounds 37 (n = 435)
 # and 38 (n = 50) (tests/experiments/test_budget_matches_ablations.py); seed 2 is new.
-_CPU128_V2 = Budget(
-    name="cpu128-v2", image_size=128, width=0.25, latent_dim=64, seeds=(0, 1, 2), n_train=(50, 435),
-    data_images=435, generator_updates=1200, batch_size=8, lr=3e-4, decay_at=(0.6, 0.85),
-    decay_factors=(0.3, 0.1), validations=5, val_images=100, n_generated=435, kid_subsets=50,
-    kid_subset_size=200,
-    segmentation=SegmentationBudget(n_train=(50,), folds=3, epochs=10, pretrain_epochs=3, n_pretrain=435,
-                                    base_filters=8, batch_size=10),
+_CPU128_V2 = dataclasses.replace(
+    _CPU128, name="cpu128-v2", seeds=(0, 1, 2), lr=3e-4,
     reductions=("128x128 images, width 0.25, latent length 64, 1200 generator updates per run, three seeds, "
                 "texture FD instead of FID, small segmentation study",),
     diff_augment="color,cutout", diversity_weight=1.0, spade_normalization="instance",
@@ -252,24 +266,7 @@ BUDGETS: dict[str, Budget] = {
         reductions=("64x64 images, width 0.5, latent length 64, 3000 generator updates per run, two seeds, "
                     "U-Net with 16 base filters",),
     ),
-    # The decisive CPU budget of issue 12: 128 px (speckle resolved), n = 50 and 435, two seeds, equal updates.
-    # Sized from measurement: a SpeckleGAN step at 128 px, width 0.25, batch 8 took 0.77 s with oneDNN on
-    # (docs/platform.md), so a 1,200-update run is about 16 min of steps plus validation; 8 runs about 2.5-3 h.
-    # The speckle options are the best of the 64 px ablations (docs/results/ablation64/report.md and
-    # docs/results/ablation64-round3/README.md: the direct speckle route, level with the baseline); DiffAugment
-    # is off because it made both models worse at this number of updates there.
-    "cpu128": Budget(
-        name="cpu128", image_size=128, width=0.25, latent_dim=64, seeds=(0, 1), n_train=(50, 435),
-        data_images=435, generator_updates=1200, batch_size=8, lr=1e-3, decay_at=(0.6, 0.85),
-        decay_factors=(0.3, 0.1), validations=5, val_images=100, n_generated=435, kid_subsets=50,
-        kid_subset_size=200,
-        segmentation=SegmentationBudget(n_train=(50,), folds=3, epochs=10, pretrain_epochs=3, n_pretrain=435,
-                                        base_filters=8, batch_size=10),
-        reductions=("128x128 images, width 0.25, latent length 64, 1200 generator updates per run, two seeds, "
-                    "texture FD instead of FID, small segmentation study",),
-        speckle_options=(("speckle_init", "data"), ("window_shape", "rectangular"),
-                         ("speckle_compression", "log"), ("shared_phases", True), ("speckle_route", "direct")),
-    ),
+    "cpu128": _CPU128,
     "cpu128-v2": _CPU128_V2,
     # cpu128-v2 with the speckle layer's 1x1 weights to the image kept non-negative (`--speckle-weights
     # nonnegative`, rounds 44-45): with signed weights a third of them were negative and the image's grain came

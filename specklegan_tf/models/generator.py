@@ -6,6 +6,7 @@ import keras
 from specklegan_tf.core.validators import power_of_two
 from specklegan_tf.layers.spade import SPADE_NORMALIZATIONS
 from specklegan_tf.models.phase_seeds import LatentPhaseSeeds
+from specklegan_tf.models.speckle_gain import FixedGain
 
 # Trunk channels (at width 1) of the SPADE residual block working at each resolution before upsampling.
 # Capped at 256 so the paper's 256-px network still trains on a workstation GPU.
@@ -15,7 +16,7 @@ _SPADE_HIDDEN = 64  # the paper: "the first convolutions in all SPADE layers hav
 _LAST_CHANNELS = 16  # the residual block after the speckle layer
 SPECKLE_ROUTES = ("last_block", "direct", "display", "echo")
 UPSAMPLINGS = ("nearest", "bilinear")
-SPECKLE_WEIGHTS = ("signed", "nonnegative")
+SPECKLE_WEIGHTS = ("signed", "nonnegative", "fixed_gain")
 
 
 def check_image_size(image_size, name: str = "image_size") -> int:
@@ -151,7 +152,10 @@ def build_generator(
             generator subtract speckled maps, which keeps the difference of their log echoes and loses part of their
             common speckle (shared phases): a second path for texture of its own (docs/results/ablation128-round44:
             30-43 % of trained kernels' weight is negative, and their speckle term holds as much echo texture as
-            speckle).
+            speckle). ``"fixed_gain"``: non-negative weights whose sum stays at ``direct_gain`` (``FixedGain``,
+            applied after every optimizer step): the speckle's strength stays where it starts, as the strength of
+            log-compressed speckle on a display is fixed by physics, and training learns only the mix of window
+            sizes; needs ``direct_gain > 0``.
         echo_gain: initial gain of the ``"echo"`` route's 1x1 convolution, in image units per neper of log
             amplitude (its kernel starts at ``echo_gain / maps``), for both models. A B-mode display maps its
             dynamic range (40-60 dB, about 5-7 nepers) onto the gray scale, [-1, 1] here: about 0.3 per neper.
@@ -183,6 +187,9 @@ def build_generator(
     if speckle_route != "last_block" and speckle_skip:
         raise ValueError(f"`speckle_skip` has no meaning with speckle_route={speckle_route!r} (the last block "
                          "already gets the penultimate maps); give one of them")
+    if speckle_weights == "fixed_gain" and not direct_gain > 0:
+        raise ValueError(f"speckle_weights='fixed_gain' holds the 1x1 weights' sum at direct_gain: it needs "
+                         f"direct_gain > 0, got {direct_gain!r}")
     _check_positive(echo_gain, "echo_gain", float)
     if speckle and speckle_route == "echo" and speckle_compression != "log":
         raise ValueError("speckle_route='echo' feeds the speckle layer log echogenicity and reads B-mode gray "
@@ -215,7 +222,8 @@ def build_generator(
         # the baseline's weights and the whole generator starts as the baseline's function.
         speckled = _speckle_stage(penultimate, z, image_size, False, **speckle_options)
         initial_kernel = keras.initializers.Constant(direct_gain / speckled.shape[-1])
-        constraint = keras.constraints.NonNeg() if speckle_weights == "nonnegative" else None
+        constraint = {"signed": None, "nonnegative": keras.constraints.NonNeg(),
+                      "fixed_gain": FixedGain(direct_gain) if direct_gain > 0 else None}[speckle_weights]
         speckle_to_image = keras.layers.Conv2D(1, 1, kernel_initializer=initial_kernel, use_bias=False,
                                                kernel_constraint=constraint, name="speckle_to_image")(speckled)
     if speckle_route == "echo":

@@ -201,7 +201,9 @@ class GANConfig(TrainerConfig):
     speckle_weights: str = field(default="signed", metadata=_help(
         "the 'direct' or 'display' route's 1x1 convolution of the speckled maps: signed weights, or nonnegative "
         "(the image adds a non-negative mix of speckle patterns; signed weights can cancel the speckle of maps "
-        "sharing phases and keep echo texture)", choices=("signed", "nonnegative")))
+        "sharing phases and keep echo texture), or fixed_gain (non-negative, their sum held at --direct-gain: the "
+        "speckle keeps its starting strength, training learns the mix of window sizes)",
+        choices=("signed", "nonnegative", "fixed_gain")))
     speckle_contrast: str = field(default="gain", metadata=_help(
         "initial strength of the 'direct' or 'display' route's speckle term: --direct-gain (gain), or the gain at "
         "which its local contrast in the tissue equals the training images' at the start (data, in place of "
@@ -257,8 +259,11 @@ class GANConfig(TrainerConfig):
                  "acts on the 'direct' or 'display' route's 1x1 convolution: give --speckle-route direct or "
                  "display", self.direct_gain)
         _require(self.speckle_weights == "signed" or self.speckle_route in ("direct", "display"), "speckle_weights",
-                 "'nonnegative' constrains the 'direct' or 'display' route's 1x1 convolution: give --speckle-route "
-                 "direct or display", self.speckle_weights)
+                 f"{self.speckle_weights!r} constrains the 'direct' or 'display' route's 1x1 convolution: give "
+                 "--speckle-route direct or display", self.speckle_weights)
+        _require(self.speckle_weights != "fixed_gain" or self.direct_gain > 0, "speckle_weights",
+                 "'fixed_gain' holds the 1x1 weights' sum at --direct-gain: give a --direct-gain > 0 (not "
+                 "--speckle-contrast data, whose gain a resumed run would not know)", self.speckle_weights)
         _require(self.speckle_contrast == "gain" or self.speckle_route in ("direct", "display"), "speckle_contrast",
                  "'data' sets the 'direct' or 'display' route's 1x1 convolution: give --speckle-route direct or "
                  "display", self.speckle_contrast)

@@ -189,11 +189,14 @@ def test_echo_route_round_trips_and_needs_log_compression(tmp_path):
     assert load_config(GANConfig, ["--model", "baseline", "--speckle-route", "echo"]).speckle_route == "echo"
 
 
-@pytest.mark.parametrize("weights", ["signed", "nonnegative"])
+@pytest.mark.parametrize("weights", ["signed", "nonnegative", "fixed_gain"])
 def test_nonnegative_speckle_weights_stay_at_or_above_zero_after_steps_that_push_them_down(weights, tmp_path):
     """A loss that rewards negative 1x1 weights (the image's speckle term as negative as possible): Adam steps as
     SpeckleGAN's train_step takes them (``optimizer.apply``) drive signed weights below zero and leave the
-    nonnegative ones at zero or above; the constraint survives a ``.keras`` round trip."""
+    nonnegative ones at zero or above, and the fixed-gain ones non-negative with their sum at ``direct_gain``
+    (the loss cannot turn the speckle down); the constraints survive a ``.keras`` round trip."""
+    from specklegan_tf.models import FixedGain
+
     generator = _build(5, speckle=True, speckle_route="display", speckle_compression="log", direct_gain=0.3,
                        speckle_weights=weights)
     inputs = _inputs()
@@ -211,16 +214,25 @@ def test_nonnegative_speckle_weights_stay_at_or_above_zero_after_steps_that_push
     values = keras.ops.convert_to_numpy(kernel)
     if weights == "signed":
         assert values.max() < 0
-    else:
+        return
+    if weights == "nonnegative":
         assert values.min() >= 0 and values.max() == 0
-        path = tmp_path / "nonnegative.keras"
-        generator.save(path)
-        loaded = keras.saving.load_model(path, compile=False)
-        assert isinstance(loaded.get_layer("speckle_to_image").kernel.constraint, keras.constraints.NonNeg)
+    else:
+        assert values.min() >= 0 and values.sum() == pytest.approx(0.3, rel=1e-5)
+    path = tmp_path / f"{weights}.keras"
+    generator.save(path)
+    loaded = keras.saving.load_model(path, compile=False)
+    constraint = loaded.get_layer("speckle_to_image").kernel.constraint
+    expected = {"nonnegative": keras.constraints.NonNeg, "fixed_gain": FixedGain}[weights]
+    assert isinstance(constraint, expected)
+    if weights == "fixed_gain":
+        assert constraint.gain == pytest.approx(0.3)
 
 
 def test_nonnegative_speckle_weights_need_a_direct_or_display_route():
     with pytest.raises(ValueError, match="speckle_weights"):
         _build(0, speckle=True, speckle_route="last_block", speckle_weights="nonnegative")
+    with pytest.raises(ValueError, match="needs direct_gain > 0"):
+        _build(0, speckle=True, speckle_route="display", speckle_compression="log", speckle_weights="fixed_gain")
     with pytest.raises(ValueError, match="speckle_weights"):
         _build(0, speckle=True, speckle_route="display", speckle_weights="positive")

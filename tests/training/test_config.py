@@ -66,6 +66,10 @@ def test_saved_config_reads_back_equal(tmp_path):
     (["--diversity-target", "0"], "--diversity-target must be a positive number"),
     (["--diversity-weight", "1", "--batch-size", "1"], "--batch-size must be at least 2 with --diversity-weight"),
     (["--speckle-weights", "nonnegative"], "--speckle-weights 'nonnegative' constrains the 'direct' or 'display'"),
+    (["--speckle-route", "display", "--speckle-weights", "fixed_gain"],
+     "--speckle-weights 'fixed_gain' holds the 1x1 weights' sum at --direct-gain"),
+    (["--speckle-route", "display", "--speckle-contrast", "data", "--speckle-weights", "fixed_gain"],
+     "--speckle-weights 'fixed_gain' holds the 1x1 weights' sum at --direct-gain"),
 ])
 def test_bad_values_name_the_option(argv, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):

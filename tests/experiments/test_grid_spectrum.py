@@ -15,6 +15,24 @@ def test_rows_hold_each_sets_ratios():
     assert lines[3] == f"| lined | {axis_power_ratio(lined, (2,))[2]:.2f} | {axis_power_ratio(lined, (4,))[4]:.2f} |"
 
 
+def test_with_masks_a_last_column_gives_each_sets_tissue_contrast():
+    """The contrast column is the local standard deviation in the tissue: a set with twice the fluctuation about a
+    constant level shows twice the real set's contrast, and uint8 images are read on the [-1, 1] gray scale."""
+    from specklegan_tf.evaluation.term_grain import tissue_contrast
+
+    rng = np.random.default_rng(1)
+    masks = rng.integers(0, 3, size=(3, 32, 32)).astype("uint8")
+    real = (0.2 * rng.normal(size=(3, 32, 32))).astype("float32")
+    doubled = 2 * real
+    as_uint8 = np.round((real + 1) * 127.5).astype("uint8")
+    lines = grid_spectrum_rows(real, {"doubled": doubled[..., None], "uint8": as_uint8}, periods=(2,), masks=masks)
+    assert lines[0] == "| images | 2 px | tissue contrast |" and lines[1] == "|---|---|---|"
+    contrasts = [float(line.rstrip(" |").split(" | ")[-1]) for line in lines[2:]]
+    assert contrasts[0] == pytest.approx(tissue_contrast(real, masks), abs=1e-3) and contrasts[0] > 0.1
+    assert contrasts[1] == pytest.approx(2 * contrasts[0], abs=2e-3)
+    assert contrasts[2] == pytest.approx(contrasts[0], abs=2e-3)
+
+
 def test_a_saved_generator_is_compared_with_the_phantom(tmp_path, capsys):
     import keras
 

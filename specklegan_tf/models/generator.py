@@ -222,9 +222,11 @@ def build_generator(
         # the baseline's weights and the whole generator starts as the baseline's function.
         speckled = _speckle_stage(penultimate, z, image_size, False, **speckle_options)
         initial_kernel = keras.initializers.Constant(direct_gain / speckled.shape[-1])
-        # Every entry is built, so FixedGain only where the gain is valid (checked above for "fixed_gain").
-        constraint = {"signed": None, "nonnegative": keras.constraints.NonNeg(),
-                      "fixed_gain": FixedGain(direct_gain) if direct_gain > 0 else None}[speckle_weights]
+        constraint = None
+        if speckle_weights == "nonnegative":
+            constraint = keras.constraints.NonNeg()
+        elif speckle_weights == "fixed_gain":
+            constraint = FixedGain(direct_gain)
         speckle_to_image = keras.layers.Conv2D(1, 1, kernel_initializer=initial_kernel, use_bias=False,
                                                kernel_constraint=constraint, name="speckle_to_image")(speckled)
     if speckle_route == "echo":

@@ -29,8 +29,9 @@ class FixedGain(keras.constraints.Constraint):
 
     Example:
         >>> constraint = FixedGain(0.5)
-        >>> keras.ops.convert_to_numpy(constraint(keras.ops.convert_to_tensor([[0.4], [0.3], [-0.2]])))
-        array([[0.3], [0.2], [0. ]], dtype=float32)
+        >>> projected = constraint(keras.ops.convert_to_tensor([[0.4], [0.3], [-0.2]]))
+        >>> [round(float(w), 3) for w in keras.ops.convert_to_numpy(projected).ravel()]
+        [0.3, 0.2, 0.0]
     """
 
     def __init__(self, gain: float):

@@ -5,6 +5,7 @@
 - :class:`SPADEResidualBlock`, :class:`DownsamplingResidualBlock`, :class:`ResidualBlock`: residual blocks of the
   generator, the discriminator and the U-Net.
 - :class:`ChannelAttention`, :class:`CartesianToPolar`, :class:`PolarToCartesian`: the speckle layer's parts.
+- :class:`StraightThroughClip`: a display's clip to [-1, 1] whose gradient passes through (SpeckleGAN's display route).
 
 All are registered for ``.keras`` saving under the package name ``specklegan_tf``.
 """
@@ -15,6 +16,7 @@ from specklegan_tf.layers.blocks import DownsamplingResidualBlock, ResidualBlock
 from specklegan_tf.layers.polar import CartesianToPolar, PolarToCartesian
 from specklegan_tf.layers.spade import SPADE
 from specklegan_tf.layers.speckle import SpeckleLayer
+from specklegan_tf.layers.straight_through_clip import StraightThroughClip
 from specklegan_tf.layers.speckle_calibration import speckle_detrend_px, tissue_grain, window_sizes_for_grain
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "ChannelAttention",
     "CartesianToPolar",
     "PolarToCartesian",
+    "StraightThroughClip",
     "DiffAugment",
     "DIFF_AUGMENT_POLICIES",
     "window_sizes_for_grain",

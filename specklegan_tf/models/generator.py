@@ -5,6 +5,7 @@ import keras
 
 from specklegan_tf.core.validators import power_of_two
 from specklegan_tf.layers.spade import SPADE_NORMALIZATIONS
+from specklegan_tf.layers.straight_through_clip import StraightThroughClip
 from specklegan_tf.models.phase_seeds import LatentPhaseSeeds
 from specklegan_tf.models.speckle_gain import FixedGain
 
@@ -17,6 +18,7 @@ _LAST_CHANNELS = 16  # the residual block after the speckle layer
 SPECKLE_ROUTES = ("last_block", "direct", "display", "echo")
 UPSAMPLINGS = ("nearest", "bilinear")
 SPECKLE_WEIGHTS = ("signed", "nonnegative", "fixed_gain")
+DISPLAY_CLIPS = ("hard", "straight_through")
 
 
 def check_image_size(image_size, name: str = "image_size") -> int:
@@ -61,6 +63,7 @@ def build_generator(
     spade_normalization: str = "batch",
     upsampling: str = "nearest",
     speckle_weights: str = "signed",
+    display_clip: str = "hard",
 ) -> keras.Model:
     """Builds the mask-conditioned generator of SpeckleGAN, or with ``speckle=False`` the paper's baseline.
 
@@ -156,6 +159,10 @@ def build_generator(
             applied after every optimizer step): the speckle's strength stays where it starts, as the strength of
             log-compressed speckle on a display is fixed by physics, and training learns only the mix of window
             sizes; needs ``direct_gain > 0``.
+        display_clip: how the ``"display"`` route clips the image to [-1, 1] after adding the speckle: ``"hard"``
+            (``hard_tanh``, whose gradient is zero outside the range, so a region drawn past white gets no signal
+            to darken again) or ``"straight_through"`` (``StraightThroughClip``: the same clipped image, the
+            gradient of the identity). The image is the same either way; only training differs.
         echo_gain: initial gain of the ``"echo"`` route's 1x1 convolution, in image units per neper of log
             amplitude (its kernel starts at ``echo_gain / maps``), for both models. A B-mode display maps its
             dynamic range (40-60 dB, about 5-7 nepers) onto the gray scale, [-1, 1] here: about 0.3 per neper.
@@ -187,6 +194,11 @@ def build_generator(
     if speckle_route != "last_block" and speckle_skip:
         raise ValueError(f"`speckle_skip` has no meaning with speckle_route={speckle_route!r} (the last block "
                          "already gets the penultimate maps); give one of them")
+    if display_clip not in DISPLAY_CLIPS:
+        raise ValueError(f"`display_clip` must be one of {DISPLAY_CLIPS}, got {display_clip!r}")
+    if display_clip != "hard" and speckle_route != "display":
+        raise ValueError(f"display_clip={display_clip!r} acts on the 'display' route's clip; speckle_route="
+                         f"{speckle_route!r} has none")
     if speckle_weights == "fixed_gain" and not direct_gain > 0:
         raise ValueError(f"speckle_weights='fixed_gain' holds the 1x1 weights' sum at direct_gain: it needs "
                          f"direct_gain > 0, got {direct_gain!r}")
@@ -236,8 +248,11 @@ def build_generator(
     if speckle_to_image is not None and speckle_route == "display":
         x = keras.layers.Activation("tanh", name="baseline_image")(x)
         x = keras.layers.Add(name="add_speckle_after_tanh")([x, speckle_to_image])
-        # hard_tanh clips to [-1, 1] like a display's gray scale; its gradient is 1 inside the range.
-        image = keras.layers.Activation("hard_tanh", dtype="float32", name="image")(x)
+        # Clipped to [-1, 1] like a display's gray scale; hard_tanh's gradient is 1 inside the range, 0 outside.
+        if display_clip == "straight_through":
+            image = StraightThroughClip(dtype="float32", name="image")(x)
+        else:
+            image = keras.layers.Activation("hard_tanh", dtype="float32", name="image")(x)
     else:
         image = keras.layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model([mask, z], image, name=name)

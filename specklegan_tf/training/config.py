@@ -204,6 +204,10 @@ class GANConfig(TrainerConfig):
         "sharing phases and keep echo texture), or fixed_gain (non-negative, their sum held at --direct-gain: the "
         "speckle keeps its starting strength, training learns the mix of window sizes)",
         choices=("signed", "nonnegative", "fixed_gain")))
+    display_clip: str = field(default="hard", metadata=_help(
+        "the 'display' route's clip of the image to [-1, 1]: hard (hard_tanh: no gradient from pixels past "
+        "white or black) or straight_through (the same image, the gradient passed through the clip, so that the "
+        "generator can darken a region it has drawn past white)", choices=("hard", "straight_through")))
     speckle_contrast: str = field(default="gain", metadata=_help(
         "initial strength of the 'direct' or 'display' route's speckle term: --direct-gain (gain), or the gain at "
         "which its local contrast in the tissue equals the training images' at the start (data, in place of "
@@ -261,6 +265,9 @@ class GANConfig(TrainerConfig):
         _require(self.speckle_weights == "signed" or self.speckle_route in ("direct", "display"), "speckle_weights",
                  f"{self.speckle_weights!r} constrains the 'direct' or 'display' route's 1x1 convolution: give "
                  "--speckle-route direct or display", self.speckle_weights)
+        _require(self.display_clip == "hard" or self.speckle_route == "display", "display_clip",
+                 f"{self.display_clip!r} acts on the 'display' route's clip: give --speckle-route display",
+                 self.display_clip)
         _require(self.speckle_weights != "fixed_gain" or self.direct_gain > 0, "speckle_weights",
                  "'fixed_gain' holds the 1x1 weights' sum at --direct-gain: give a --direct-gain > 0 (not "
                  "--speckle-contrast data, whose gain a resumed run would not know)", self.speckle_weights)

@@ -166,7 +166,8 @@ def gan_factory(config: GANConfig, policy: str, steps_per_epoch: int, initial_wi
                                     echo_gain=config.echo_gain, direct_gain=config.direct_gain,
                                     learn_speckle_windows=config.learn_speckle_windows,
                                     spade_normalization=config.spade_normalization,
-                                    upsampling=config.upsampling, speckle_weights=config.speckle_weights)
+                                    upsampling=config.upsampling, speckle_weights=config.speckle_weights,
+                                    display_clip=config.display_clip)
         if contrast_reference is not None:
             match_speckle_contrast(generator, contrast_reference, config.seed)
         discriminator = build_discriminator(config.image_size, width=config.width)

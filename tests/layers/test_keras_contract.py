@@ -55,6 +55,7 @@ ROWS = [
         (2, 8, 8, 6)),
     Row(layers.CartesianToPolar, {"num_radii": 6, "num_angles": 12}, FEATURES, (2, 6, 12, 4)),
     Row(layers.PolarToCartesian, {"height": 10, "width": 12}, FEATURES, (2, 10, 12, 4)),
+    Row(layers.StraightThroughClip, {"low": -0.5, "high": 0.5}, FEATURES, (2, 8, 8, 4)),
     # DiffAugment draws its augmentations from stateless Philox seeds, whose stream XLA computes differently: the
     # XLA comparison is made in inference (the identity); test_diff_augment.py checks the augmentations under XLA.
     # run_layer_test's training step feeds the outputs back as targets through Dataset.from_generator, which

@@ -236,3 +236,41 @@ def test_nonnegative_speckle_weights_need_a_direct_or_display_route():
         _build(0, speckle=True, speckle_route="display", speckle_compression="log", speckle_weights="fixed_gain")
     with pytest.raises(ValueError, match="speckle_weights"):
         _build(0, speckle=True, speckle_route="display", speckle_weights="positive")
+
+
+def test_straight_through_display_clip_draws_the_same_image_and_brings_clipped_regions_back(tmp_path):
+    """``display_clip="straight_through"``: the same weights give the same clipped image as ``"hard"``; where the
+    sum is past white or black, a loss asking for gray levels back inside the range reaches the speckle weights
+    only through the straight-through clip (hard_tanh passes nothing back from there). It round trips through a
+    ``.keras`` file."""
+    options = dict(speckle=True, speckle_route="display", speckle_compression="log", direct_gain=8.0)
+    hard = _build(4, **options)
+    straight = _build(4, display_clip="straight_through", **options)
+    inputs = _inputs()
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(straight(inputs, training=False)),
+                                  keras.ops.convert_to_numpy(hard(inputs, training=False)))
+    pre_clip = keras.Model(hard.inputs, hard.get_layer("add_speckle_after_tanh").output)
+    pre = keras.ops.convert_to_numpy(pre_clip(inputs, training=False))
+    clipped = np.abs(pre) > 1.0
+    assert clipped.mean() > 0.05
+
+    def kernel_gradient(generator):
+        kernel = generator.get_layer("speckle_to_image").kernel
+        with tf.GradientTape() as tape:
+            image = generator(inputs, training=False)
+            # Lower where past white, higher where past black: back towards the range.
+            loss = tf.reduce_sum(tf.boolean_mask(image * np.sign(pre), clipped))
+        return keras.ops.convert_to_numpy(tape.gradient(loss, kernel))
+
+    np.testing.assert_array_equal(kernel_gradient(hard), 0.0)
+    assert np.abs(kernel_gradient(straight)).max() > 0
+    _assert_keras_file_round_trip(straight, tmp_path / "straight.keras", atol=1e-6)
+    assert type(keras.saving.load_model(tmp_path / "straight.keras").get_layer("image")).__name__ == \
+        "StraightThroughClip"
+
+
+def test_display_clip_needs_the_display_route():
+    with pytest.raises(ValueError, match="acts on the 'display' route's clip"):
+        _build(0, speckle=True, speckle_route="direct", display_clip="straight_through")
+    with pytest.raises(ValueError, match="`display_clip` must be one of"):
+        _build(0, speckle=True, speckle_route="display", speckle_compression="log", display_clip="soft")

@@ -70,6 +70,8 @@ def test_saved_config_reads_back_equal(tmp_path):
      "--speckle-weights 'fixed_gain' holds the 1x1 weights' sum at --direct-gain"),
     (["--speckle-route", "display", "--speckle-contrast", "data", "--speckle-weights", "fixed_gain"],
      "--speckle-weights 'fixed_gain' holds the 1x1 weights' sum at --direct-gain"),
+    (["--speckle-route", "direct", "--display-clip", "straight_through"],
+     "--display-clip 'straight_through' acts on the 'display' route's clip"),
 ])
 def test_bad_values_name_the_option(argv, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):

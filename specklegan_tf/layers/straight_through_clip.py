@@ -14,8 +14,8 @@ class StraightThroughClip(keras.layers.Layer):
     A B-mode display clips gray levels: what is brighter than white shows as white. ``hard_tanh`` does the same
     forward but has a zero gradient outside the range, so a generator that has drawn a region past white gets no
     signal from the discriminator to darken it again: the region stays white for the rest of training (measured
-    in SpeckleGAN's display route with a bilinear trunk: 11-15 % of the tissue clipped at the end, against 0.09 %
-    of the phantom's, docs/results/ablation128-round53). Here the forward value is the clip and the backward pass
+    in SpeckleGAN's display route with a bilinear trunk: 6-20 % of the tissue past white at the end, where 0.09 %
+    of the phantom's is white; docs/results/ablation128-round53). Here the forward value is the clip and the backward pass
     treats the clip as the identity (Bengio et al. 2013's straight-through estimator): the discriminator still
     sees a clipped image, and the generator learns where it is too bright or too dark.
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from specklegan_tf import CLASS_NAMES
+from specklegan_tf.evaluation.term_grain import TISSUE_CLASSES, raw_terms
 from specklegan_tf.metrics._checks import as_masks
 from specklegan_tf.metrics.speckle import field_of_view
-
-TISSUE_CLASSES = ("intima_media", "background")
 # Gray level 254 of 255 in the model's [-1, 1] scale: "white" on an 8-bit display, whatever the rounding.
 WHITE = 254 / 127.5 - 1.0
 # |tanh| above this is saturated: its slope is below 2 % of its slope at 0.
@@ -58,7 +57,6 @@ def display_saturation(generator, masks, seed: int = 0) -> dict[str, float]:
         ValueError: the generator has no display speckle route.
     """
     from specklegan_tf.evaluation.speckle_share import DISPLAY_ADD
-    from specklegan_tf.evaluation.term_grain import raw_terms
 
     if DISPLAY_ADD not in {layer.name for layer in generator.layers}:
         raise ValueError(f"generator {generator.name!r} has no display speckle route; display_saturation needs "

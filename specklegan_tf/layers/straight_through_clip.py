@@ -12,12 +12,12 @@ class StraightThroughClip(keras.layers.Layer):
     """Clips to ``[low, high]`` in the forward pass and passes the gradient through unchanged.
 
     A B-mode display clips gray levels: what is brighter than white shows as white. ``hard_tanh`` does the same
-    forward but has a zero gradient outside the range, so a generator that has drawn a region past white gets no
-    signal from the discriminator to darken it again: the region stays white for the rest of training (measured
-    in SpeckleGAN's display route with a bilinear trunk: 6-20 % of the tissue past white at the end, where 0.09 %
-    of the phantom's is white; docs/results/ablation128-round53). Here the forward value is the clip and the backward pass
-    treats the clip as the identity (Bengio et al. 2013's straight-through estimator): the discriminator still
-    sees a clipped image, and the generator learns where it is too bright or too dark.
+    forward but has a zero gradient outside the range, so the pixels of a region drawn past white send the
+    generator no signal to darken it again (SpeckleGAN's display route with a bilinear trunk ended with 6-20 % of
+    its tissue past white, where 0.09 % of the phantom's is white). Here the forward value is the clip and the
+    backward pass treats the clip as the identity (Bengio et al. 2013's straight-through estimator): the
+    discriminator still sees a clipped image, and the generator learns where it is too bright or too dark. In
+    docs/results/ablation128-round53 this alone did not keep that generator's discriminator from winning.
 
     The layer has no weights; it computes in its dtype policy's compute dtype.
 

@@ -11,11 +11,12 @@ fractions past white and past black before its clip and where its baseline path'
 """
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
+
+from specklegan_tf.experiments.generator_table_cli import (generator_table_parser, parse_generator_table_args,
+                                                           write_table)
 
 
 def saturation_rows(real_images, masks, models: dict, seed: int = 0) -> list[str]:
@@ -44,33 +45,14 @@ def saturation_rows(real_images, masks, models: dict, seed: int = 0) -> list[str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m specklegan_tf.experiments.display_saturation",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("models", nargs="+", help="generators: .keras files")
-    parser.add_argument("--names", nargs="+", help="one name per model (default: the file names)")
-    parser.add_argument("--data", default="phantom", help="data set of the masks and real images (default phantom)")
-    parser.add_argument("--image-size", type=int, default=128, help="image side in px (default 128)")
-    parser.add_argument("--images", type=int, default=96, help="masks generated from (default 96)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the z vectors and speckle phases (default 0)")
-    parser.add_argument("--out", help="also write the table to this Markdown file")
-    args = parser.parse_args(argv)
-    names = args.names or [Path(model).stem for model in args.models]
-    if len(names) != len(args.models):
-        parser.error(f"--names gives {len(names)} names for {len(args.models)} models")
-    missing = [model for model in args.models if not Path(model).is_file()]
-    if missing:
-        parser.error(f"no such .keras file: {', '.join(missing)}")
-    if args.images < 1:
-        parser.error(f"--images must be at least 1, got {args.images}")
+    parser = generator_table_parser("display_saturation", __doc__.split("\n")[0], "generators: .keras files")
+    args, names = parse_generator_table_args(parser, argv, files_only=True, missing_word=".keras file")
 
     from specklegan_tf.data import load_dataset
 
     data = load_dataset(args.data, image_size=args.image_size, n=args.images, seed=0)
-    table = "\n".join(saturation_rows(np.asarray(data.images), np.asarray(data.masks),
-                                      dict(zip(names, args.models)), args.seed)) + "\n"
-    sys.stdout.write(table)
-    if args.out:
-        Path(args.out).write_text(table)
+    write_table(saturation_rows(np.asarray(data.images), np.asarray(data.masks), dict(zip(names, args.models)),
+                                args.seed), args.out)
     return 0
 
 

@@ -13,12 +13,12 @@ whose ratios are well above the real row draws lines along the image axes (the "
 """
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 
+from specklegan_tf.experiments.generator_table_cli import (generator_table_parser, parse_generator_table_args,
+                                                           write_table)
 from specklegan_tf.metrics.grid_artefact import DEFAULT_PERIODS, axis_power_ratio
 
 
@@ -46,24 +46,9 @@ def grid_spectrum_rows(real_images, generated: dict[str, np.ndarray], periods=DE
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m specklegan_tf.experiments.grid_spectrum",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("models", nargs="+", help="generators: .keras files or SavedModel folders")
-    parser.add_argument("--names", nargs="+", help="one name per model (default: the file or folder names)")
-    parser.add_argument("--data", default="phantom", help="data set of the masks and real images (default phantom)")
-    parser.add_argument("--image-size", type=int, default=128, help="image side in px (default 128)")
-    parser.add_argument("--images", type=int, default=96, help="masks generated from (default 96)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the z vectors and speckle phases (default 0)")
-    parser.add_argument("--out", help="also write the table to this Markdown file")
-    args = parser.parse_args(argv)
-    names = args.names or [Path(model).stem if Path(model).suffix else Path(model).name for model in args.models]
-    if len(names) != len(args.models):
-        parser.error(f"--names gives {len(names)} names for {len(args.models)} models")
-    missing = [model for model in args.models if not Path(model).exists()]
-    if missing:
-        parser.error(f"no such model: {', '.join(missing)}")
-    if args.images < 1:
-        parser.error(f"--images must be at least 1, got {args.images}")
+    parser = generator_table_parser("grid_spectrum", __doc__.split("\n")[0],
+                                    "generators: .keras files or SavedModel folders")
+    args, names = parse_generator_table_args(parser, argv)
 
     from specklegan_tf.data import load_dataset
     from specklegan_tf.export import load_generator
@@ -72,10 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     seeds = np.random.default_rng(args.seed).integers(0, 2**31 - 1, len(data.masks))
     generated = {name: load_generator(model)(np.asarray(data.masks), seeds)
                  for name, model in zip(names, args.models)}
-    table = "\n".join(grid_spectrum_rows(np.asarray(data.images), generated, masks=np.asarray(data.masks))) + "\n"
-    sys.stdout.write(table)
-    if args.out:
-        Path(args.out).write_text(table)
+    write_table(grid_spectrum_rows(np.asarray(data.images), generated, masks=np.asarray(data.masks)), args.out)
     return 0
 
 

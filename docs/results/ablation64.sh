@@ -12,6 +12,9 @@
 #   report.md, evaluation.md/.csv and grid.png are written to ROUND_FOLDER (publish_evaluation.sh), or to
 #   PUBLISH_DIR if set: more seeds of a published round, trained later, go beside its first ones without
 #   overwriting them.
+#   A screen (the first epochs of every run, no evaluation) sets EXTRA_OPTIONS="--epochs 40" and EVALUATE=0: the
+#   options go after the variant's, and the same command without them later continues those runs to the budget's end
+#   (--epochs is not a resume key).
 set -euo pipefail
 round=$(cd "$1" && pwd)
 cd "$(dirname "$0")/../.."
@@ -36,6 +39,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 done < "$variants_file"
 read -r -a names <<< "${ORDER:-${names[*]}}"
 read -r -a seeds <<< "${SEEDS:-0}"
+read -r -a extra <<< "${EXTRA_OPTIONS:-}"
 
 args=()
 for seed in "${seeds[@]}"; do
@@ -45,10 +49,11 @@ for seed in "${seeds[@]}"; do
     echo "=== $run $(date -u +%H:%M:%S)"
     # shellcheck disable=SC2086  # the options are words
     python train/fit_gan.py "${ABLATION_COMMON[@]}" --export-dir "$runs/exports" ${VARIANT[$name]} \
-      --seed "$seed" --name "$run" --out "$runs/$run"
+      --seed "$seed" --name "$run" --out "$runs/$run" ${extra[@]+"${extra[@]}"}
     args+=(--model "$runs/exports/$run.keras" --name "$run")
   done
 done
+[ "${EVALUATE:-1}" = 1 ] || { echo "=== trained, not evaluated (EVALUATE=${EVALUATE}) $(date -u +%H:%M:%S)"; exit 0; }
 publish=${PUBLISH_DIR:-$round}
 mkdir -p "$publish"
 evaluate_and_publish "$runs" "$publish" "$publish/report.md" "${title:-Ablations at 64 px}" "${args[@]}"

@@ -2,17 +2,28 @@
 
 - :class:`SPADEResidualBlock`: the generator's block, conditioned on the mask (Park et al. 2019).
 - :class:`DownsamplingResidualBlock`: the discriminator's block, halving the resolution with a stride-2 convolution
-  (the paper downsamples by strided convolutions, not pooling).
+  (the paper downsamples by strided convolutions, not pooling) or with a binomial low-pass filter before the
+  subsampling (:func:`blur_subsample`).
 - :class:`ResidualBlock`: a pre-activation residual unit for the U-Net encoder and decoder.
 """
 
 from __future__ import annotations
 
 import keras
+import numpy as np
 
 from specklegan_tf.layers.spade import SPADE, SPADE_NORMALIZATIONS, maybe_spectral_norm
 
-__all__ = ["SPADEResidualBlock", "DownsamplingResidualBlock", "ResidualBlock", "subsample"]
+__all__ = ["DOWNSAMPLINGS", "SPADEResidualBlock", "DownsamplingResidualBlock", "ResidualBlock", "blur_subsample",
+           "subsample"]
+
+# How the discriminator's blocks halve the resolution: the paper's stride-2 convolution (and a decimated 1x1
+# shortcut), or a binomial low-pass filter before keeping every second pixel (blur_subsample).
+DOWNSAMPLINGS = ("stride", "blur")
+# The 4-tap binomial filter [1, 3, 3, 1] / 8 (Zhang 2019, "Making convolutional networks shift-invariant again";
+# StyleGAN2's discriminator). With stride 2 both pixel phases get the same total weight (1 + 3 = 3 + 1), so a
+# uniform gradient at the output reaches every input pixel equally; decimation reaches one pixel in four.
+_BINOMIAL_TAPS = np.array([1.0, 3.0, 3.0, 1.0]) / 8.0
 
 
 def _check_filters(filters) -> int:
@@ -54,6 +65,26 @@ def subsample(x, stride: int):
     "Known platform issues".
     """
     return x if stride == 1 else x[:, ::stride, ::stride, :]
+
+
+def blur_subsample(x):
+    """x2 downsampling with an anti-aliasing filter: the separable 4x4 binomial filter ``[1, 3, 3, 1] / 8`` on each
+    channel, then every second pixel along height and width.
+
+    Output pixel ``i`` is centred between input pixels ``2i`` and ``2i + 1`` (as 2x2 average pooling), and every
+    input pixel enters the output with the same total weight: the gradient that comes back through it has no
+    2-periodic pattern, unlike that of decimation (:func:`subsample`) or of a stride-2 convolution, which reach
+    some pixels more than others; a generator trained against such a discriminator is pushed towards an
+    axis-aligned 2, 4, 8 px grid (Odena et al. 2016). The border is extended by mirroring, so a constant image stays
+    constant. Input ``(N, H, W, C)`` with known ``C``; output ``(N, ceil(H/2), ceil(W/2), C)``, in ``x``'s dtype.
+    """
+    channels = x.shape[-1]
+    kernel = np.tile(np.outer(_BINOMIAL_TAPS, _BINOMIAL_TAPS)[:, :, None, None], (1, 1, channels, 1))
+    # One pixel before and two after: the 4-tap "valid" filter then gives H outputs, of which the even ones are kept.
+    padded = keras.ops.pad(x, [[0, 0], [1, 2], [1, 2], [0, 0]], mode="symmetric")
+    filtered = keras.ops.depthwise_conv(padded, keras.ops.convert_to_tensor(kernel, dtype=x.dtype), strides=1,
+                                        padding="valid")
+    return filtered[:, ::2, ::2, :]
 
 
 @keras.saving.register_keras_serializable(package="specklegan_tf")
@@ -165,10 +196,14 @@ class DownsamplingResidualBlock(keras.layers.Layer):
     Shortcut: Conv1x1 (stride 2 when downsampling) when the shape changes, identity otherwise; the stride is taken
     by :func:`subsample` before a stride-1 convolution (the same numbers and weights, without the oneDNN kernel
     that crashes on AVX-512 CPUs). Batch normalisation is synchronised across replicas under ``tf.distribute``.
+    With ``downsampling="blur"`` both paths halve the resolution by :func:`blur_subsample` instead: after the
+    stride-1 second convolution, and before the shortcut's 1x1 convolution.
 
     Args:
         filters: output channels.
-        downsample: halve height and width with the second convolution's stride of 2.
+        downsample: halve height and width (the second convolution's stride of 2, or the blur).
+        downsampling: ``"stride"`` (the paper) or ``"blur"`` (a binomial low-pass filter before subsampling, whose
+            gradient reaches every pixel alike); ignored without ``downsample``.
         spectral_norm: spectral normalisation on the convolutions (the paper applies it to the discriminator).
         normalization: use batch normalisation after the first convolution.
         **kwargs: base ``keras.layers.Layer`` arguments.
@@ -186,17 +221,22 @@ class DownsamplingResidualBlock(keras.layers.Layer):
     """
 
     def __init__(
-        self, filters: int, downsample: bool = True, spectral_norm: bool = True, normalization: bool = True, **kwargs
+        self, filters: int, downsample: bool = True, spectral_norm: bool = True, normalization: bool = True,
+        downsampling: str = "stride", **kwargs
     ) -> None:
         super().__init__(**kwargs)
         self.filters = _check_filters(filters)
         self.downsample = bool(downsample)
         self.spectral_norm = bool(spectral_norm)
         self.normalization = bool(normalization)
+        if downsampling not in DOWNSAMPLINGS:
+            raise ValueError(f"`downsampling` must be one of {DOWNSAMPLINGS}; received downsampling={downsampling!r}.")
+        self.downsampling = downsampling
 
     def build(self, input_shape) -> None:
         shape = _check_rank4(self, input_shape)
-        stride = 2 if self.downsample else 1
+        self._blur = self.downsample and self.downsampling == "blur"
+        stride = 2 if self.downsample and not self._blur else 1
         sn, policy = self.spectral_norm, self.dtype_policy
         self.conv_0 = _conv(self.filters, 3, sn, policy, name="conv_0")
         self.norm = (keras.layers.BatchNormalization(synchronized=True, dtype=policy, name="norm")
@@ -219,6 +259,8 @@ class DownsamplingResidualBlock(keras.layers.Layer):
         if self.norm is not None:
             h = self.norm(h, training=training)
         h = self.conv_1(self.activation(h))
+        if self._blur:
+            return blur_subsample(h) + self.conv_s(blur_subsample(inputs))
         return h + (self.conv_s(subsample(inputs, self._shortcut_stride)) if self.learned_shortcut else inputs)
 
     def compute_output_shape(self, input_shape) -> tuple:
@@ -234,6 +276,7 @@ class DownsamplingResidualBlock(keras.layers.Layer):
             "downsample": self.downsample,
             "spectral_norm": self.spectral_norm,
             "normalization": self.normalization,
+            "downsampling": self.downsampling,
         }
 
 

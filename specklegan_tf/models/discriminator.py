@@ -12,7 +12,8 @@ _FINAL_GRID = 4  # downsample until a 4x4 grid
 
 
 def build_discriminator(
-    image_size: int = 256, num_classes: int = 3, width: float = 1.0, name: str = "discriminator"
+    image_size: int = 256, num_classes: int = 3, width: float = 1.0, downsampling: str = "stride",
+    name: str = "discriminator"
 ) -> keras.Model:
     """Builds the discriminator: is this image a real image for this mask?
 
@@ -26,6 +27,10 @@ def build_discriminator(
         image_size: input height and width, a power of two from 32 to 512.
         num_classes: number of mask classes.
         width: channel multiplier (every channel count, at least 1).
+        downsampling: how every block halves the resolution: ``"stride"`` (the paper's stride-2 convolutions) or
+            ``"blur"`` (a binomial low-pass filter before subsampling; its gradient to the image has no 2, 4, 8 px
+            periodic pattern for the generator to copy; see
+            :func:`~specklegan_tf.layers.blocks.blur_subsample`).
         name: model name.
 
     Inputs: ``image`` float ``(N, image_size, image_size, 1)`` in ``[-1, 1]`` and ``mask`` one-hot float
@@ -37,8 +42,11 @@ def build_discriminator(
         TensorShape([N, 1])
     """
     from specklegan_tf.layers import DownsamplingResidualBlock
+    from specklegan_tf.layers.blocks import DOWNSAMPLINGS
 
     check_image_size(image_size)
+    if downsampling not in DOWNSAMPLINGS:
+        raise ValueError(f"`downsampling` must be one of {DOWNSAMPLINGS}, got {downsampling!r}")
     _check_positive(num_classes, "num_classes")
     _check_positive(width, "width", float)
 
@@ -49,7 +57,7 @@ def build_discriminator(
     while resolution > _FINAL_GRID:
         resolution //= 2
         x = DownsamplingResidualBlock(scaled(channels, width), downsample=True, spectral_norm=True,
-                                      normalization=index > 0, name=f"down_block_{resolution}")(x)
+                                      normalization=index > 0, downsampling=downsampling, name=f"down_block_{resolution}")(x)
         channels, index = min(2 * channels, _MAX_CHANNELS), index + 1
     x = keras.layers.LeakyReLU(0.2, name="features_activation")(x)
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)

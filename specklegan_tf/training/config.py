@@ -176,6 +176,10 @@ class GANConfig(TrainerConfig):
     upsampling: str = field(default="nearest", metadata=_help(
         "interpolation of the generator trunk's x2 upsampling, for both models: nearest (the paper's SPADE "
         "generator) or bilinear", choices=("nearest", "bilinear")))
+    discriminator_downsampling: str = field(default="stride", metadata=_help(
+        "how the discriminator's blocks halve the resolution, for both models: stride-2 convolutions (the paper) or "
+        "blur: a binomial low-pass filter before subsampling, whose gradient reaches every pixel alike (no 2-8 px "
+        "grid for the generator to copy)", choices=("stride", "blur")))
     window_profile: str = field(default="rect", metadata=_help(
         "profile of the speckle windows: the paper's rect or a Gaussian aperture of the same width",
         choices=("rect", "gaussian")))

@@ -170,7 +170,8 @@ def gan_factory(config: GANConfig, policy: str, steps_per_epoch: int, initial_wi
                                     display_clip=config.display_clip)
         if contrast_reference is not None:
             match_speckle_contrast(generator, contrast_reference, config.seed)
-        discriminator = build_discriminator(config.image_size, width=config.width)
+        discriminator = build_discriminator(config.image_size, width=config.width,
+                                            downsampling=config.discriminator_downsampling)
         policies = config.diff_augment_policies
         augment = DiffAugment(policies, seed=config.seed + 1, name="diff_augment") if policies else None
         gan = SpeckleGAN(generator, discriminator, latent_dim=config.latent_dim, seed=config.seed, augment=augment,

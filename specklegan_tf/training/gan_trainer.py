@@ -65,7 +65,7 @@ RESUME_KEYS = ("data", "n_train", "data_seed", "model", "image_size", "width", "
                "lateral_aperture", "direct_gain", "generator_ema", "speckle_windows",
                "learn_speckle_windows", "spade_normalization", "upsampling", "r1_gamma",
                "diversity_weight", "diversity_target", "speckle_contrast", "speckle_weights",
-               "display_clip")
+               "display_clip", "discriminator_downsampling")
 PROGRESS_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 # Files only a trained run writes: with one of them and no checkpoint, a start from step 0 is refused.
 RUN_OUTPUTS = (BEST_GENERATOR, "generator_final.keras", FINISHED_RECORD)

@@ -50,6 +50,8 @@ ROWS = [
     Row(layers.SPADEResidualBlock, {"filters": 6, "hidden_channels": 4, "normalization": "instance"},
         [FEATURES, MASK], (2, 8, 8, 6), differentiate=(0,), label="SPADEResidualBlock-instance"),
     Row(layers.DownsamplingResidualBlock, {"filters": 6}, FEATURES, (2, 4, 4, 6)),
+    Row(layers.DownsamplingResidualBlock, {"filters": 6, "downsampling": "blur"}, FEATURES, (2, 4, 4, 6),
+        label="DownsamplingResidualBlock-blur"),
     Row(layers.ResidualBlock, {"filters": 6, "strides": 2}, FEATURES, (2, 4, 4, 6)),
     Row(layers.ChannelAttention, {"units": 6}, [FEATURES, rng.normal(size=(2, 8, 8, 6)).astype("float32")],
         (2, 8, 8, 6)),

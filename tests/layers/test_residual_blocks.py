@@ -6,6 +6,7 @@ import keras
 import tensorflow as tf
 
 from specklegan_tf.layers import SPADE, DownsamplingResidualBlock, ResidualBlock, SPADEResidualBlock
+from specklegan_tf.layers.blocks import blur_subsample, subsample
 
 
 def _np(x):
@@ -81,6 +82,56 @@ def test_downsampling_block_shortcut_is_strided_1x1_conv():
     np.testing.assert_allclose(_np(block(X)), X[:, ::2, ::2].astype(np.float64) @ kernel[0, 0] + bias, atol=1e-5)
 
 
+def _binomial_reference(x):
+    """blur_subsample written out independently: mirror-extend by one pixel before and two after, weight the four
+    pixels 2i-1 .. 2i+2 by [1, 3, 3, 1] / 8 along each axis (loops over taps, float64)."""
+    taps = np.array([1, 3, 3, 1]) / 8
+    padded = np.pad(x.astype(np.float64), [(0, 0), (1, 2), (1, 2), (0, 0)], mode="symmetric")
+    h, w = x.shape[1], x.shape[2]
+    out = np.zeros((x.shape[0], (h + 1) // 2, (w + 1) // 2, x.shape[3]))
+    for i in range(out.shape[1]):
+        for j in range(out.shape[2]):
+            for a in range(4):
+                for b in range(4):
+                    out[:, i, j] += taps[a] * taps[b] * padded[:, 2 * i + a, 2 * j + b]
+    return out
+
+
+@pytest.mark.parametrize("shape", [(2, 16, 16, 8), (1, 5, 7, 3)])
+def test_blur_subsample_is_the_binomial_filter_then_every_second_pixel(shape):
+    x = rng.normal(size=shape).astype("float32")
+    out = _np(blur_subsample(x))
+    assert out.shape == (shape[0], (shape[1] + 1) // 2, (shape[2] + 1) // 2, shape[3])
+    np.testing.assert_allclose(out, _binomial_reference(x), atol=1e-5)
+    np.testing.assert_allclose(_np(blur_subsample(np.full(shape, 0.7, "float32"))), 0.7, atol=1e-6)
+
+
+def test_blur_gradient_reaches_every_pixel_alike_where_decimation_reaches_one_in_four():
+    """The reason for the blur: a uniform gradient at the output comes back uniform (1/4 per pixel away from the
+    border), while decimation's comes back as a 2-periodic pattern, 1 at one pixel in four and 0 elsewhere."""
+    x = tf.Variable(X)
+    gradients = {}
+    for name, downsample in (("blur", blur_subsample), ("decimation", lambda v: subsample(v, 2))):
+        with tf.GradientTape() as tape:
+            total = tf.reduce_sum(downsample(x))
+        gradients[name] = _np(tape.gradient(total, x))[:, 2:-2, 2:-2]
+    np.testing.assert_allclose(gradients["blur"], 0.25, atol=1e-6)
+    assert set(np.unique(gradients["decimation"])) == {0.0, 1.0}
+    assert gradients["decimation"].mean() == pytest.approx(0.25)
+
+
+def test_blur_downsampling_block_filters_both_paths():
+    block = DownsamplingResidualBlock(6, spectral_norm=False, normalization=False, downsampling="blur")
+    out = block(X)
+    assert out.shape == (2, 8, 8, 6) == block.compute_output_shape(X.shape)
+    assert block.conv_1.strides == (1, 1)  # the blur halves the resolution, not the convolution
+    _zero_last_conv(block.conv_1)
+    kernel, bias = (np.asarray(w, np.float64) for w in block.conv_s.get_weights())
+    np.testing.assert_allclose(_np(block(X)), _binomial_reference(X) @ kernel[0, 0] + bias, atol=1e-5)
+    with pytest.raises(ValueError, match="downsampling"):
+        DownsamplingResidualBlock(6, downsampling="average")
+
+
 @pytest.mark.parametrize("strides, filters, projection", [(1, 8, False), (2, 8, True), (1, 12, True)])
 def test_residual_block_shapes_and_projection(strides, filters, projection):
     block = ResidualBlock(filters, strides=strides)
@@ -106,6 +157,7 @@ def test_blocks_keras_round_trip(tmp_path):
     x_in, m_in = keras.Input((16, 16, 8)), keras.Input((32, 32, 3))
     h = SPADEResidualBlock(4, hidden_channels=8)([x_in, m_in])
     h = DownsamplingResidualBlock(8)(h)
+    h = DownsamplingResidualBlock(8, downsampling="blur")(h)
     h = ResidualBlock(4, strides=2)(h)
     model = keras.Model([x_in, m_in], h)
     model([X, MASK], training=True)  # one training call: moving statistics and spectral norms move

@@ -195,6 +195,26 @@ def test_spade_normalization_reaches_every_spade_of_both_models(model, capsys):
 
 
 @pytest.mark.parametrize("model", ["speckle", "baseline"])
+def test_discriminator_downsampling_reaches_every_discriminator_block_of_both_models(model, capsys):
+    from specklegan_tf.layers import DownsamplingResidualBlock
+    from specklegan_tf.training.gan_models import gan_factory
+    from specklegan_tf.training.gan_trainer import RESUME_KEYS
+
+    assert load([]).discriminator_downsampling == "stride"  # the paper
+    assert "discriminator_downsampling" in RESUME_KEYS  # changes the model: refused on resume
+    for downsampling in ("stride", "blur"):
+        config = load(["--model", model, "--image-size", "32", "--width", "0.125", "--latent-dim", "8",
+                       "--discriminator-downsampling", downsampling])
+        gan = gan_factory(config, "float32", steps_per_epoch=2)()
+        blocks = [layer for layer in gan.discriminator.layers if isinstance(layer, DownsamplingResidualBlock)]
+        assert len(blocks) == 3 and {block.downsampling for block in blocks} == {downsampling}  # 32 -> 4 px
+        assert gan.discriminator.output_shape == (None, 1)
+    with pytest.raises(SystemExit):
+        load(["--discriminator-downsampling", "average"])
+    assert "argument --discriminator-downsampling: invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("model", ["speckle", "baseline"])
 def test_upsampling_reaches_every_trunk_upsampling_of_both_models(model, capsys):
     import keras
 

@@ -42,11 +42,8 @@ def build_discriminator(
         TensorShape([N, 1])
     """
     from specklegan_tf.layers import DownsamplingResidualBlock
-    from specklegan_tf.layers.blocks import DOWNSAMPLINGS
 
     check_image_size(image_size)
-    if downsampling not in DOWNSAMPLINGS:
-        raise ValueError(f"`downsampling` must be one of {DOWNSAMPLINGS}, got {downsampling!r}")
     _check_positive(num_classes, "num_classes")
     _check_positive(width, "width", float)
 
